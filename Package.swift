@@ -1,0 +1,85 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Layout: ../shared/DESIGN.md section 8. `Kube*` never imports `N8s*`; `KubeCore` and `N8sCore` do no I/O.
+// Test targets depend only on what they test, so the pure suites build without the network stack.
+
+let package = Package(
+    name: "n8s",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "n8s", targets: ["n8s"]),
+        .library(name: "KubeCore", targets: ["KubeCore"]),
+        .library(name: "KubeSim", targets: ["KubeSim"]),
+        .library(name: "N8sCore", targets: ["N8sCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    ],
+    targets: [
+        .target(name: "KubeCore"),
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                "KubeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "KubeRuntime",
+            dependencies: [
+                "KubeClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "KubeSim",
+            dependencies: [
+                "KubeCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "N8sCore",
+            dependencies: [
+                "KubeCore",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Resources/mig-profiles.yaml")]
+        ),
+        .executableTarget(
+            name: "n8s",
+            dependencies: [
+                "KubeCore",
+                "KubeSim",
+                "N8sCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"]),
+        .testTarget(
+            name: "KubeSimTests",
+            dependencies: [
+                "KubeSim",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "N8sCoreTests", dependencies: ["N8sCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

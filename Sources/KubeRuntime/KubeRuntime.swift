@@ -1,0 +1,1 @@
+// KubeRuntime (issue 3)
