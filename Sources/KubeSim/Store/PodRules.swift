@@ -20,12 +20,12 @@ enum PodRules {
                     throw .invalid(kind: "Pod", name: pod.value(at: ["metadata", "name"])?.stringValue ?? "", causes: [APIStatus.Cause(reason: "FieldValueInvalid", message: "Invalid value: must be an object", field: "spec.\(list)[\(i)]")])
                 }
                 var container = item
+                try checkQuantities(container, field: "spec.\(list)[\(i)].resources", pod: pod)
                 if let limits = container.value(at: ["resources", "limits"])?.objectValue {
                     var requests = container.value(at: ["resources", "requests"])?.objectValue ?? [:]
                     for (name, value) in limits where requests[name] == nil { requests[name] = value }
                     container[path: ["resources", "requests"]] = .object(requests)
                 }
-                try checkQuantities(container, field: "spec.\(list)[\(i)].resources", pod: pod)
                 defaulted.append(container)
             }
             spec[list] = .array(defaulted)
@@ -42,7 +42,7 @@ enum PodRules {
     static func checkQuantities(_ container: JSONValue, field: String, pod: JSONValue) throws(APIStatus) {
         let name = pod.value(at: ["metadata", "name"])?.stringValue ?? ""
         var parsed: [String: [String: Quantity]] = [:]
-        for part in ["requests", "limits"] {
+        for part in ["limits", "requests"] {
             for (resource, value) in container.value(at: ["resources", part])?.objectValue ?? [:] {
                 let text: String
                 switch value {
