@@ -77,7 +77,7 @@ let package = Package(
             name: "KubeSimTests",
             dependencies: [
                 "KubeSim",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(name: "N8sCoreTests", dependencies: ["N8sCore"]),

@@ -42,6 +42,12 @@ struct APIResponder: Sendable {
         case .openAPI:
             throw APIStatus(code: 404, reason: "NotFound", message: "the server does not serve OpenAPI documents")
         case .object(let group, let version, let plural, let namespace, let name, let subresource, let legacyWatch):
+            if group.isEmpty, plural == "bindings", name == nil, let namespace, request.method == .post {
+                // The legacy form of pods/binding: the body names the pod.
+                let body = try await body(request)
+                try sim.bind(namespace: namespace, name: body.value(at: ["metadata", "name"])?.stringValue ?? "", body)
+                return Self.json(201, ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "code": 201])
+            }
             guard let type = sim.resourceType(group: group, plural: plural), type.version == version else {
                 throw APIStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource (\(plural)\(group.isEmpty ? "" : "." + group))")
             }
@@ -59,7 +65,7 @@ struct APIResponder: Sendable {
             case .get:
                 let options = try listOptions(query)
                 if legacyWatch || query.flag("watch") {
-                    return try watch(type, namespace: namespace, options: options, table: table)
+                    return try watch(type, namespace: namespace, options: options, table: table, request: request)
                 }
                 let page = try sim.list(type, namespace: namespace, options: options)
                 if let table { return Self.json(200, Table.list(page, type: type, now: sim.clock.now, request: table)) }
@@ -119,31 +125,36 @@ struct APIResponder: Sendable {
         APIStatus(code: 404, reason: "NotFound", message: "the server could not find the requested resource (\(type.plural)/\(subresource ?? ""))")
     }
 
-    func watch(_ type: ResourceType, namespace: String?, options: ListOptions, table: TableRequest?) throws -> Response {
+    func watch(_ type: ResourceType, namespace: String?, options: ListOptions, table: TableRequest?, request: Request) throws -> Response {
         let channel = try sim.watch(type, namespace: namespace, options: options)
         let sim = self.sim
         let timeout = Duration.seconds(options.timeoutSeconds ?? 1800)
         let body = ResponseBody { writer in
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    try? await sim.clock.sleep(for: timeout)
-                    sim.release(channel)
-                }
-                if channel.allowBookmarks {
+            // A client that goes away ends its watch at once, even when no event is due.
+            try await request.body.consumeWithInboundCloseHandler { _ in
+                await withTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        while (try? await sim.clock.sleep(for: .seconds(60))) != nil { sim.sendBookmarks() }
+                        try? await sim.clock.sleep(for: timeout)
+                        sim.release(channel)
                     }
+                    if channel.allowBookmarks {
+                        group.addTask {
+                            while (try? await sim.clock.sleep(for: .seconds(60))) != nil { sim.sendBookmarks() }
+                        }
+                    }
+                    while let delivery = await channel.next() {
+                        var line = delivery.line
+                        if let table, case .event = delivery { line.object = Table.single(line.object, type: type, now: sim.clock.now, request: table) }
+                        var bytes: [UInt8] = []
+                        JSONValue.object(["type": .string(line.type), "object": line.object]).write(into: &bytes)
+                        bytes.append(10)
+                        do { try await writer.write(ByteBuffer(bytes: bytes)) } catch { break }
+                    }
+                    sim.release(channel)
+                    group.cancelAll()
                 }
-                while let delivery = await channel.next() {
-                    var line = delivery.line
-                    if let table, case .event = delivery { line.object = Table.single(line.object, type: type, now: sim.clock.now, request: table) }
-                    var bytes: [UInt8] = []
-                    JSONValue.object(["type": .string(line.type), "object": line.object]).write(into: &bytes)
-                    bytes.append(10)
-                    do { try await writer.write(ByteBuffer(bytes: bytes)) } catch { break }
-                }
+            } onInboundClosed: {
                 sim.release(channel)
-                group.cancelAll()
             }
             try await writer.finish(nil)
         }

@@ -38,7 +38,13 @@ public struct KubeSimServer: Service {
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
-        try await app.runService(gracefulShutdownSignals: [])
+        // Open watches never end by themselves: end them, and refuse new ones, so that the
+        // server's graceful shutdown (which waits for requests in flight) completes.
+        try await withGracefulShutdownHandler {
+            try await app.run()
+        } onGracefulShutdown: {
+            sim.stopServingWatches()
+        }
     }
 }
 

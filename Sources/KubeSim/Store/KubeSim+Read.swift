@@ -125,7 +125,7 @@ extension KubeSim {
                     }
                 }
             }
-            s.watchers[channel.id] = channel
+            if s.isRefusingWatches { channel.close() } else { s.watchers[channel.id] = channel }
             return channel
         }
     }

@@ -98,7 +98,7 @@ extension KubeSim {
             case .strategicMerge:
                 guard case .object = patch else { throw .badRequest("strategic merge patch must be a JSON object") }
                 do { patched = try StrategicMergePatch.apply(patch, to: current) } catch {
-                    throw APIStatus(code: 422, reason: "Invalid", message: "\(error)")
+                    throw .invalid(kind: type.kind, name: name, causes: [APIStatus.Cause(reason: "FieldValueInvalid", message: "\(error)", field: "patch")], group: type.group)
                 }
             case .json:
                 let operations: JSONPatch
@@ -106,7 +106,7 @@ extension KubeSim {
                     throw .badRequest("the body of a JSON patch must be a list of operations with 'op' and 'path': \(error)")
                 }
                 do { patched = try operations.apply(to: current) } catch {
-                    throw APIStatus(code: 422, reason: "Invalid", message: "\(error)")
+                    throw .invalid(kind: type.kind, name: name, causes: [APIStatus.Cause(reason: "FieldValueInvalid", message: "\(error)", field: "patch")], group: type.group)
                 }
             }
             guard case .object = patched else { throw APIStatus(code: 422, reason: "Invalid", message: "the patch replaced the whole object with a non-object") }
@@ -196,6 +196,7 @@ extension KubeSim {
         if subresource == "status" {
             next = current
             next["status"] = proposed["status"]
+            try Canonical.apply(to: &next, type: type)
         } else {
             next = proposed
             if type.hasStatusSubresource { next["status"] = current["status"] }
@@ -204,6 +205,7 @@ extension KubeSim {
             }
             next["apiVersion"] = current["apiVersion"]
             next["kind"] = current["kind"]
+            try Canonical.apply(to: &next, type: type)
             try Validation.checkMetadata(next, kind: type.kind, name: name, group: type.group)
             if type.group.isEmpty && type.plural == "pods" { try PodRules.checkUpdate(from: current, to: next, name: name) }
             if current.value(at: ["metadata", "deletionTimestamp"]) != nil {
@@ -214,7 +216,6 @@ extension KubeSim {
                 }
             }
         }
-        try Canonical.apply(to: &next, type: type)
         next[path: ["metadata", "resourceVersion"]] = .string(currentRV ?? "")
         if next == current { return current }
         if let generation = current.value(at: ["metadata", "generation"])?.intValue, Self.specChanged(current, next) {

@@ -82,6 +82,12 @@ public final class KubeSim: Sendable {
         for c in channels { c.close() }
     }
 
+    /// Closes every open watch and makes later ones end at once (a stopping server).
+    public func stopServingWatches() {
+        state.withLock { $0.isRefusingWatches = true }
+        dropWatches()
+    }
+
     /// Forgets all watch history: a watch or continue token from any version before now gets 410.
     public func compactHistory() {
         state.withLock { s in
@@ -144,6 +150,7 @@ struct State {
     var watchers: [UInt64: WatchChannel] = [:]
     var nextWatchID: UInt64 = 0
     var faults: [Fault] = []
+    var isRefusingWatches = false
 
     mutating func nextRevision() -> UInt64 {
         revision += 1

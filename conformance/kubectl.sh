@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Conformance of KubeSim against kubectl: a scripted session, each step checked.
+# Usage: conformance/kubectl.sh <kubeconfig> [kubectl binary]
+# Prints "ok <step>" / "FAIL <step>" and ends with "kubectl: N passed, N failed".
+set -uo pipefail
+export KUBECONFIG="$1"
+K="${2:-kubectl}"
+passed=0
+failed=0
+work="$(mktemp -d)"
+trap 'rm -rf "$work"; kill $(jobs -p) 2>/dev/null' EXIT
+
+check() { # check <step> <command...>: the command must succeed
+    local name="$1"
+    shift
+    if out="$("$@" 2>&1)"; then
+        passed=$((passed + 1))
+        echo "ok $name"
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name: $out"
+    fi
+}
+
+expect() { # expect <step> <expected substring> <command...>: the output must contain the text
+    local name="$1" want="$2"
+    shift 2
+    out="$("$@" 2>&1)"
+    if [[ "$out" == *"$want"* ]]; then
+        passed=$((passed + 1))
+        echo "ok $name"
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name: wanted '$want' in: $out"
+    fi
+}
+
+cat >"$work/pod.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: trainer.v1
+  labels: {app: train}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    resources:
+      limits:
+        nvidia.com/mig-1g.10gb: 1
+        memory: 1.5Gi
+YAML
+cat >"$work/node.yaml" <<'YAML'
+apiVersion: v1
+kind: Node
+metadata:
+  name: gpu-node-1
+  labels: {nvidia.com/gpu.product: NVIDIA-H100-80GB-HBM3}
+YAML
+
+expect "version reaches the server" "Server Version" "$K" version
+check "create namespace" "$K" create namespace conformance-kubectl
+expect "apply a pod from YAML" "created" "$K" apply --validate=false -n conformance-kubectl -f "$work/pod.yaml"
+expect "apply again configures it in place" "trainer.v1" "$K" apply --validate=false -n conformance-kubectl -f "$work/pod.yaml"
+check "create a node from YAML" "$K" apply --validate=false -f "$work/node.yaml"
+expect "get nodes,pods -A" "conformance-kubectl   pod/trainer.v1" "$K" get nodes,pods -A
+expect "get -o json shows defaulted requests" '"memory": "1536Mi"' "$K" get pod trainer.v1 -n conformance-kubectl -o json
+expect "label selector" "trainer.v1" "$K" get pods -A -l 'app in (train,serve)'
+expect "field selector" "trainer.v1" "$K" get pods -A --field-selector spec.nodeName=
+expect "unsupported field selector is refused" "field label not supported" "$K" get pods -A --field-selector spec.hostname=x
+check "annotate a node" "$K" annotate node gpu-node-1 n8s.nebuly.ai/spec-partitioning-plan=plan-1
+check "label a node" "$K" label node gpu-node-1 n8s.nebuly.ai/auto-mig-enabled=true
+expect "labels and annotations are stored" "plan-1" "$K" get node gpu-node-1 -o 'jsonpath={.metadata.annotations}'
+check "merge patch" "$K" patch node gpu-node-1 --type=merge -p '{"metadata":{"labels":{"merge":"yes"}}}'
+check "strategic merge patch" "$K" patch node gpu-node-1 -p '{"spec":{"taints":[{"key":"gpu","effect":"NoSchedule"}]}}'
+check "JSON patch with a passing test" "$K" patch node gpu-node-1 --type=json -p '[{"op":"test","path":"/metadata/annotations/n8s.nebuly.ai~1spec-partitioning-plan","value":"plan-1"},{"op":"replace","path":"/metadata/annotations/n8s.nebuly.ai~1spec-partitioning-plan","value":"plan-2"}]'
+expect "JSON patch with a failing test is refused" "test operation" "$K" patch node gpu-node-1 --type=json -p '[{"op":"test","path":"/metadata/annotations/n8s.nebuly.ai~1spec-partitioning-plan","value":"plan-1"}]'
+expect "all patches landed" "merge=yes" "$K" get node gpu-node-1 --show-labels
+expect "taint landed" "NoSchedule" "$K" get node gpu-node-1 -o 'jsonpath={.spec.taints}'
+
+# Watch: start, change, and see the change arrive.
+"$K" get pods -n conformance-kubectl -w -o name --request-timeout=20s >"$work/watch.out" 2>&1 &
+watcher=$!
+for _ in $(seq 50); do grep -q trainer "$work/watch.out" && break; sleep 0.1; done
+"$K" label pod trainer.v1 -n conformance-kubectl round=two >/dev/null
+"$K" delete pod trainer.v1 -n conformance-kubectl --wait=false >/dev/null
+for _ in $(seq 50); do [[ $(grep -c trainer "$work/watch.out") -ge 3 ]] && break; sleep 0.1; done
+kill $watcher 2>/dev/null
+lines=$(grep -c trainer "$work/watch.out")
+if [[ $lines -ge 3 ]]; then passed=$((passed + 1)); echo "ok watch delivered $lines lines"; else failed=$((failed + 1)); echo "FAIL watch delivered $lines lines: $(cat "$work/watch.out")"; fi
+
+# 409 on a stale update: read, change behind its back, replace with the old version.
+"$K" create configmap stale -n conformance-kubectl --from-literal=k=1 >/dev/null
+"$K" get configmap stale -n conformance-kubectl -o yaml >"$work/stale.yaml"
+"$K" patch configmap stale -n conformance-kubectl --type=merge -p '{"data":{"k":"2"}}' >/dev/null
+expect "replace with a stale resourceVersion gets 409" "the object has been modified" "$K" replace --validate=false -f "$work/stale.yaml"
+
+# 410 on an expired watch: the conformance server keeps 20 events of history.
+for i in $(seq 30); do "$K" create configmap "churn-$i" -n conformance-kubectl >/dev/null; done
+expect "watch from an expired version gets 410" "Expired" "$K" get --raw '/api/v1/configmaps?watch=1&resourceVersion=2'
+
+expect "unknown resource type is refused" "doesn't have a resource type" "$K" get widgets
+expect "missing object is 404" "NotFound" "$K" get pod nope -n conformance-kubectl
+check "delete namespace" "$K" delete namespace conformance-kubectl --wait=false
+check "delete the node" "$K" delete node gpu-node-1
+expect "namespace contents are gone" "No resources found" "$K" get configmaps -n conformance-kubectl
+
+echo "kubectl $("$K" version --client --short 2>/dev/null | head -1 || true): $passed passed, $failed failed" | sed 's/kubectl .*: \([0-9]* passed\)/kubectl: \1/'
+[[ $failed -eq 0 ]]
