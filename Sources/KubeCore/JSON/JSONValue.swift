@@ -52,6 +52,26 @@ extension JSONValue {
         return current
     }
 
+    /// Reads or writes a nested member, creating intermediate objects on write.
+    public subscript(path path: [String]) -> JSONValue? {
+        get { value(at: path) }
+        set {
+            guard let head = path.first else {
+                if let newValue { self = newValue }
+                return
+            }
+            var object = objectValue ?? [:]
+            if path.count == 1 {
+                object[head] = newValue
+            } else {
+                var child = object[head] ?? .object([:])
+                child[path: Array(path.dropFirst())] = newValue
+                object[head] = child
+            }
+            self = .object(object)
+        }
+    }
+
     /// A short name of the JSON kind, for error messages ("object", "string", ...).
     public var kindName: String {
         switch self {
@@ -101,12 +121,13 @@ extension JSONValue: Codable {
     }
 }
 
-extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral, ExpressibleByFloatLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
     public init(stringLiteral value: String) { self = .string(value) }
     public init(integerLiteral value: Int64) { self = .int(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))

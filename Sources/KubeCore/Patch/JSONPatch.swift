@@ -48,10 +48,6 @@ public struct JSONPatch: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws { operations = try [Operation](from: decoder) }
     public func encode(to encoder: any Encoder) throws { try operations.encode(to: encoder) }
 
-    public static func test(_ path: String, _ value: JSONValue) -> Operation { Operation(op: "test", path: path, value: value) }
-    public static func add(_ path: String, _ value: JSONValue) -> Operation { Operation(op: "add", path: path, value: value) }
-    public static func replace(_ path: String, _ value: JSONValue) -> Operation { Operation(op: "replace", path: path, value: value) }
-    public static func remove(_ path: String) -> Operation { Operation(op: "remove", path: path) }
 
     /// Escapes one pointer segment (`~` → `~0`, `/` → `~1`), e.g. for annotation keys.
     public static func escape(_ segment: String) -> String {
@@ -60,6 +56,14 @@ public struct JSONPatch: Sendable, Hashable, Codable {
 
     /// A pointer from plain segments: `pointer("metadata", "annotations", key)`.
     public static func pointer(_ segments: String...) -> String { "/" + segments.map(escape).joined(separator: "/") }
+}
+
+extension JSONPatch.Operation {
+    /// Fails the whole patch unless the value at `path` equals `value`.
+    public static func test(_ path: String, _ value: JSONValue) -> Self { Self(op: "test", path: path, value: value) }
+    public static func add(_ path: String, _ value: JSONValue) -> Self { Self(op: "add", path: path, value: value) }
+    public static func replace(_ path: String, _ value: JSONValue) -> Self { Self(op: "replace", path: path, value: value) }
+    public static func remove(_ path: String) -> Self { Self(op: "remove", path: path) }
 }
 
 /// Why a patch could not be applied; the text names the operation and path.

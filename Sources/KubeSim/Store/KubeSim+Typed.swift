@@ -1,0 +1,42 @@
+import KubeCore
+
+/// Typed conveniences over the JSON operations, for tests and for seeding a simulation.
+extension KubeSim {
+    public func create<R: Resource>(_ kind: R.Type = R.self, _ object: R) throws(APIStatus) -> R {
+        let type = try resourceType(of: R.self)
+        return try typed(R.self, create(type, namespace: object.metadata.namespace ?? (R.isNamespaced ? "default" : nil), value(object)))
+    }
+
+    public func get<R: Resource>(_ kind: R.Type, namespace: String? = nil, name: String) throws(APIStatus) -> R {
+        let type = try resourceType(of: R.self)
+        return try typed(R.self, get(type, namespace: namespace, name: name))
+    }
+
+    /// Every object of a kind (in a namespace, or all), in key order.
+    public func list<R: Resource>(_ kind: R.Type, namespace: String? = nil, labelSelector: LabelSelector = LabelSelector()) throws(APIStatus) -> [R] {
+        let type = try resourceType(of: R.self)
+        let result = try list(type, namespace: namespace, options: ListOptions(labelSelector: labelSelector))
+        var items: [R] = []
+        for item in result.items { items.append(try typed(R.self, item)) }
+        return items
+    }
+
+    public func update<R: Resource>(_ object: R, subresource: String? = nil) throws(APIStatus) -> R {
+        let type = try resourceType(of: R.self)
+        return try typed(R.self, update(type, namespace: object.metadata.namespace, name: object.metadata.name ?? "", value(object), subresource: subresource))
+    }
+
+    @discardableResult
+    public func delete<R: Resource>(_ kind: R.Type, namespace: String? = nil, name: String, options: DeleteOptions = DeleteOptions()) throws(APIStatus) -> JSONValue {
+        let type = try resourceType(of: R.self)
+        return try delete(type, namespace: namespace, name: name, options: options)
+    }
+
+    private func value(_ object: some Encodable) throws(APIStatus) -> JSONValue {
+        do { return try KubeJSON.value(of: object) } catch { throw .badRequest("cannot encode the object: \(error)") }
+    }
+
+    private func typed<R: Decodable>(_ type: R.Type, _ value: JSONValue) throws(APIStatus) -> R {
+        do { return try KubeJSON.typed(R.self, from: value) } catch { throw .internalError("stored object is not a \(R.self): \(error)") }
+    }
+}

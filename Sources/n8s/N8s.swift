@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The one `n8s` binary: each component is a subcommand (DESIGN.md section 2).
+@main
+struct N8s: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "n8s",
+        abstract: "Automatic MIG partitioning and elastic quotas for Kubernetes.",
+        subcommands: [Sim.self]
+    )
+}
