@@ -91,7 +91,7 @@ let package = Package(
             dependencies: ["KubeRuntime"]
         ),
         .testTarget(name: "N8sCoreTests", dependencies: ["N8sCore"]),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim"]),
         .testTarget(
             name: "KubeRuntimeTests",
             dependencies: [

@@ -55,9 +55,9 @@ struct ResourceClientTests {
         _ = try await maps.create(Self.configMap("p", ["a": "1", "b": "2"]))
         let merged = try await maps.patch("p", .merge(.object(["data": .object(["a": .null, "c": "3"])])))
         #expect(merged.data == ["b": "2", "c": "3"])
-        let jsonPatched = try await maps.patch("p", .json(JSONPatch([JSONPatch.test("/data/b", "2"), JSONPatch.replace("/data/b", "20")])))
+        let jsonPatched = try await maps.patch("p", .json(JSONPatch([.test("/data/b", "2"), .replace("/data/b", "20")])))
         #expect(jsonPatched.data?["b"] == "20")
-        await #expect { try await maps.patch("p", .json(JSONPatch([JSONPatch.test("/data/b", "2"), JSONPatch.replace("/data/b", "x")]))) } throws: {
+        await #expect { try await maps.patch("p", .json(JSONPatch([.test("/data/b", "2"), .replace("/data/b", "x")]))) } throws: {
             ($0 as? KubeClientError)?.statusCode == 422
         }
         #expect(try await maps.get("p").data?["b"] == "20")
