@@ -1,1 +1,0 @@
-// KubeRuntime (issue 3)
