@@ -25,7 +25,10 @@ public struct PartitionPlanner: Sendable {
     public func plan(nodes: [Node], pods: [Pod], pending: [PendingPod], planID: String) -> Plan {
         let state = PlanningState(nodes: nodes, pods: pods, catalog: catalog)
         var best: Plan?
-        for order in [Order.smallFirst, .largeFirst, .constrainedFirst] {
+        // Small batches also try seeded shuffles within each priority level (cheap, and closes most
+        // of the gap to the exhaustive optimum); large ones keep the three fixed orders.
+        let shuffles = pending.count <= 64 ? (1...16).map { Order.shuffled(seed: UInt64($0)) } : []
+        for order in [Order.smallFirst, .largeFirst, .constrainedFirst] + shuffles {
             let plan = run(state, pending: pending, order: order, planID: planID)
             if best == nil || plan.score.isBetter(than: best!.score) { best = plan }
             if best!.score.fitted == pending.count && best!.score.freeInstancesDestroyed == 0 { break }
@@ -34,12 +37,13 @@ public struct PartitionPlanner: Sendable {
     }
 
     /// Orders tried within one priority level; the best plan by the objective wins.
-    enum Order { case smallFirst, largeFirst, constrainedFirst }
+    enum Order { case smallFirst, largeFirst, constrainedFirst, shuffled(seed: UInt64) }
 
     private func run(_ initial: PlanningState, pending: [PendingPod], order: Order, planID: String) -> Plan {
         var state = initial
         var engine = Engine(nodes: state.nodes)
-        let keys = pending.map { (units: units($0), flexibility: flexibility($0)) }
+        var rng = SplitMix64(seed: { if case .shuffled(let s) = order { s } else { 0 } }())
+        let keys = pending.map { (units: units($0), flexibility: flexibility($0), random: rng.next()) }
         let sorted = pending.indices.sorted { a, b in
             let (pa, pb) = (pending[a], pending[b])
             if pa.priority != pb.priority { return pa.priority > pb.priority }
@@ -48,6 +52,7 @@ public struct PartitionPlanner: Sendable {
             case .largeFirst: if keys[a].units != keys[b].units { return keys[a].units > keys[b].units }
             case .constrainedFirst:
                 if keys[a].flexibility != keys[b].flexibility { return keys[a].flexibility < keys[b].flexibility }
+            case .shuffled: if keys[a].random != keys[b].random { return keys[a].random < keys[b].random }
             }
             return (pa.namespace, pa.name, a) < (pb.namespace, pb.name, b)
         }
