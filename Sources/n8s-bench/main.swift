@@ -49,3 +49,17 @@ for n in sizes.isEmpty ? [100, 1000, 4000] : sizes {
     print(String(format: "%-6d %-6d %-8d %-7d %-8d %-10d %-9.1f %d", n, n * 8, pending.count, plan.score.fitted, plan.score.gpusChanged,
                  plan.score.freeInstancesDestroyed, ms, peakRSSKiB() / 1024))
 }
+if CommandLine.arguments.contains("--profile-view") {
+    var rng = SplitMix64(seed: 1)
+    var reports: [GPUStatusReport] = []
+    for g in 0..<8 {
+        let layout = layouts[rng.below(layouts.count)]
+        reports.append(GPUStatusReport(index: g, model: "NVIDIA-H100-80GB-HBM3", migMode: .enabled, instances: layout.map { InstanceState($0, isUsed: false) }))
+    }
+    let node = Node(metadata: ObjectMeta(name: "x", labels: [MIGAnnotations.autoMIGEnabled: "true"], annotations: NodeMIGAnnotations.statusAnnotations(reports)))
+    let t0 = ContinuousClock.now
+    for _ in 0..<100 { _ = NodeMIGAnnotations(parsing: node.metadata.annotations ?? [:]) }
+    let t1 = ContinuousClock.now
+    for _ in 0..<100 { _ = NodeView(node, catalog: catalog) }
+    print("100 annotation parses: \(t1 - t0); 100 node views: \(ContinuousClock.now - t1)")
+}

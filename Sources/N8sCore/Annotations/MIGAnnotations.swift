@@ -41,9 +41,7 @@ public enum MIGAnnotations {
 
     /// `1g.10gb.me` → `1g.10gb+me`: the first `.` after `<g>g.<n>gb` becomes `+`; `-me` is kept.
     public static func nvidiaName(fromResourceForm form: String) -> String {
-        guard let m = form.firstMatch(of: /^[0-9]+g\.[0-9]+gb/) else { return form }
-        let rest = form[m.range.upperBound...]
-        guard rest.first == "." else { return form }
-        return String(form[..<m.range.upperBound]) + "+" + rest.dropFirst()
+        guard let parsed = ProfileGrammar.parse(form[...]), parsed.suffix.first == "." else { return form }
+        return String(form[..<parsed.suffix.startIndex]) + "+" + parsed.suffix.dropFirst()
     }
 }

@@ -35,9 +35,9 @@ extension NodeMIGAnnotations {
             return
         default: break
         }
-        if let m = key.wholeMatch(of: /n8s\.nebuly\.ai\/status-gpu-([0-9]{1,3})-(placements|model|mig-mode)/), let gpu = Int(m.1) {
+        if let (gpu, rest) = ProfileGrammar.gpuKey(key, kind: "status"), ["placements", "model", "mig-mode"].contains(rest) {
             var report = status[gpu] ?? GPUStatusReport(index: gpu)
-            switch m.2 {
+            switch rest {
             case "placements":
                 do { report.instances = try Self.parseStatusPlacements(value) } catch { bad(error.reason) }
             case "model":
@@ -46,17 +46,17 @@ extension NodeMIGAnnotations {
                 if let mode = MIGMode(rawValue: value) { report.migMode = mode } else { bad("must be enabled, disabled or pending") }
             }
             status[gpu] = report
-        } else if let m = key.wholeMatch(of: /n8s\.nebuly\.ai\/status-gpu-([0-9]{1,3})-([0-9]+g\.[0-9]+gb(?:[.-][a-z]+(?:\.[a-z]+)*)?)-(free|used)/),
-            let gpu = Int(m.1)
+        } else if let (gpu, rest) = ProfileGrammar.gpuKey(key, kind: "status"), rest.hasSuffix("-free") || rest.hasSuffix("-used"),
+            ProfileGrammar.parse(rest.dropLast(5), allowPlus: false) != nil
         {
-            guard value.wholeMatch(of: /[0-9]{1,4}/) != nil, let n = Int(value) else { return bad("must be a whole count") }
+            guard let n = ProfileGrammar.count(value[...]) else { return bad("must be a whole count") }
             var report = status[gpu] ?? GPUStatusReport(index: gpu)
-            let profile = MIGAnnotations.nvidiaName(fromResourceForm: String(m.2))
-            if m.3 == "free" { report.free[profile] = n } else { report.used[profile] = n }
+            let profile = MIGAnnotations.nvidiaName(fromResourceForm: String(rest.dropLast(5)))
+            if rest.hasSuffix("-free") { report.free[profile] = n } else { report.used[profile] = n }
             report.free = report.free.filter { $0.value > 0 }
             report.used = report.used.filter { $0.value > 0 }
             status[gpu] = report
-        } else if let m = key.wholeMatch(of: /n8s\.nebuly\.ai\/spec-gpu-([0-9]{1,3})-placements/), let gpu = Int(m.1) {
+        } else if let (gpu, rest) = ProfileGrammar.gpuKey(key, kind: "spec"), rest == "placements" {
             var spec = self.spec[gpu] ?? GPUSpec(index: gpu, counts: [:], placements: nil)
             do {
                 let items = try Self.parsePlacementItems(value)
@@ -64,12 +64,10 @@ extension NodeMIGAnnotations {
                 spec.placements = items.map(\.0).sorted()
             } catch { return bad(error.reason) }
             self.spec[gpu] = spec
-        } else if let m = key.wholeMatch(of: /n8s\.nebuly\.ai\/spec-gpu-([0-9]{1,3})-([0-9]+g\.[0-9]+gb(?:[.-][a-z]+(?:\.[a-z]+)*)?)/),
-            let gpu = Int(m.1)
-        {
-            guard value.wholeMatch(of: /[0-9]{1,4}/) != nil, let n = Int(value) else { return bad("must be a whole count") }
+        } else if let (gpu, rest) = ProfileGrammar.gpuKey(key, kind: "spec"), ProfileGrammar.parse(rest, allowPlus: false) != nil {
+            guard let n = ProfileGrammar.count(value[...]) else { return bad("must be a whole count") }
             var spec = self.spec[gpu] ?? GPUSpec(index: gpu, counts: [:], placements: nil)
-            if n > 0 { spec.counts[MIGAnnotations.nvidiaName(fromResourceForm: String(m.2))] = n }
+            if n > 0 { spec.counts[MIGAnnotations.nvidiaName(fromResourceForm: String(rest))] = n }
             self.spec[gpu] = spec
         } else if key.hasPrefix(MIGAnnotations.prefix + "status-") || key.hasPrefix(MIGAnnotations.prefix + "spec-") {
             bad("is not an n8s annotation key (DESIGN.md section 3)")
@@ -83,11 +81,18 @@ extension NodeMIGAnnotations {
         var out: [(PlacedInstance, Bool?)] = []
         for item in value.split(separator: ",", omittingEmptySubsequences: false) {
             let text = item.trimmingCharacters(in: .whitespaces)
-            guard let m = text.wholeMatch(of: /([0-9]+g\.[0-9]+gb(?:[.+-][a-z]+(?:\.[a-z]+)*)?)@([0-9]{1,2})(?::(used|free))?/),
-                let start = Int(m.2)
-            else { throw ValueError(reason: "item '\(text)' is not <profile>@<start>[:used|free]") }
-            let profile = MIGAnnotations.nvidiaName(fromResourceForm: String(m.1).replacingOccurrences(of: "+", with: "."))
-            out.append((PlacedInstance(profile, at: start), m.3.map { $0 == "used" }))
+            let failure = ValueError(reason: "item '\(text)' is not <profile>@<start>[:used|free]")
+            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, ProfileGrammar.parse(parts[0]) != nil else { throw failure }
+            let tail = parts[1].split(separator: ":", omittingEmptySubsequences: false)
+            guard tail.count <= 2, let start = ProfileGrammar.count(tail[0], maxDigits: 2) else { throw failure }
+            var used: Bool?
+            if tail.count == 2 {
+                guard tail[1] == "used" || tail[1] == "free" else { throw failure }
+                used = tail[1] == "used"
+            }
+            let profile = MIGAnnotations.nvidiaName(fromResourceForm: parts[0].replacingOccurrences(of: "+", with: "."))
+            out.append((PlacedInstance(profile, at: start), used))
         }
         return out
     }

@@ -98,8 +98,6 @@ public struct NodeMIGAnnotations: Sendable, Hashable {
 
     /// GPU indexes named by an error.
     public var gpusWithErrors: Set<Int> {
-        Set(errors.compactMap { e in
-            e.key.firstMatch(of: /^n8s\.nebuly\.ai\/(?:status|spec)-gpu-([0-9]{1,3})-/).flatMap { Int($0.1) }
-        })
+        Set(errors.compactMap { e in (ProfileGrammar.gpuKey(e.key, kind: "status") ?? ProfileGrammar.gpuKey(e.key, kind: "spec"))?.gpu })
     }
 }

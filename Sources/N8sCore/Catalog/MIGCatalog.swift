@@ -36,7 +36,7 @@ public struct MIGCatalog: Sendable {
     ///   suffix (device plugin `single` strategy); ``CatalogError/unknownModel(product:)`` otherwise.
     public func model(forProduct product: String) throws(CatalogError) -> Match {
         let trimmed = product.trimmingCharacters(in: .whitespaces)
-        if let m = trimmed.firstMatch(of: /^(.+?)[- ]MIG-([0-9]+g\.[0-9]+gb\S*|INVALID)$/.ignoresCase()) {
+        if trimmed.lowercased().contains("mig-"), let m = trimmed.firstMatch(of: /^(.+?)[- ]MIG-([0-9]+g\.[0-9]+gb\S*|INVALID)$/.ignoresCase()) {
             throw .singleStrategyUnsupported(product: trimmed, profile: String(m.2))
         }
         for model in models {

@@ -27,8 +27,10 @@ public struct PartitionPlanner: Sendable {
         var best: Plan?
         // Small batches also try seeded shuffles within each priority level (cheap, and closes most
         // of the gap to the exhaustive optimum); large ones keep the three fixed orders.
-        let shuffles = pending.count <= 64 ? (1...16).map { Order.shuffled(seed: UInt64($0)) } : []
-        for order in [Order.smallFirst, .largeFirst, .constrainedFirst] + shuffles {
+        let orders: [Order] = pending.count <= 64
+            ? [.smallFirst, .largeFirst, .constrainedFirst] + (1...16).map { Order.shuffled(seed: UInt64($0)) }
+            : pending.count <= 1_000 ? [.smallFirst, .largeFirst, .constrainedFirst] : [.smallFirst]
+        for order in orders {
             let plan = run(state, pending: pending, order: order, planID: planID)
             if best == nil || plan.score.isBetter(than: best!.score) { best = plan }
             if best!.score.fitted == pending.count && best!.score.freeInstancesDestroyed == 0 { break }
@@ -36,7 +38,7 @@ public struct PartitionPlanner: Sendable {
         return best!
     }
 
-    /// Orders tried within one priority level; the best plan by the objective wins.
+    /// Orders tried within one priority level; the best plan by the objective wins. Batches over 1,000 pods use small-first only.
     enum Order { case smallFirst, largeFirst, constrainedFirst, shuffled(seed: UInt64) }
 
     private func run(_ initial: PlanningState, pending: [PendingPod], order: Order, planID: String) -> Plan {
@@ -78,7 +80,7 @@ public struct PartitionPlanner: Sendable {
 
     private func units(_ pod: PendingPod) -> Int {
         pod.devices.reduce(0) { sum, d in
-            let gb = d.key.firstMatch(of: /^([0-9]+)g\./).flatMap { Int($0.1) } ?? 1
+            let gb = ProfileGrammar.parse(d.key[...])?.g ?? 1
             return sum + gb * d.value
         }
     }

@@ -34,6 +34,15 @@ public struct Plan: Sendable, Hashable {
         /// `true` when the pod fits on devices that exist already (no GPU changes for it).
         public var fitsWithoutChange: Bool
         public var reason: String?
+
+        public init(namespace: String, name: String, fits: Bool, node: String?, fitsWithoutChange: Bool, reason: String?) {
+            self.namespace = namespace
+            self.name = name
+            self.fits = fits
+            self.node = node
+            self.fitsWithoutChange = fitsWithoutChange
+            self.reason = reason
+        }
     }
 
     public struct SkippedNode: Sendable, Hashable {

@@ -59,6 +59,27 @@ extension PartitionPlanner {
                         memo[n] = nodes[n].destroyVersion
                         continue
                     }
+                    // Warm the per-GPU caches on the real state so evaluation copies inherit them.
+                    for g in nodes[n].gpus.indices where nodes[n].gpus[g].isChangeable {
+                        for profile in pod.devices.keys {
+                            if let p = nodes[n].gpus[g].space.profileIndex(profile), nodes[n].gpus[g].addable[p] == nil {
+                                _ = nodes[n].gpus[g].canAdd(p)
+                            }
+                        }
+                    }
+                    // Fast path: one device without destroys is costed on the real state, no copy.
+                    if !allowDestroy, pod.devices.count == 1, pod.devices.first?.value == 1, let profile = pod.devices.first?.key {
+                        guard let cost = Self.singleDeviceCost(profile, on: nodes[n].gpus) else {
+                            memo[n] = nodes[n].destroyVersion
+                            continue
+                        }
+                        if best == nil || cost < best!.cost {
+                            guard let option = Self.evaluate(pod.devices, on: nodes[n].gpus, allowDestroy: false) else { continue }
+                            best = (option.cost, n, option.gpus, option.existingOnly)
+                            if option.cost == .zero { break }
+                        }
+                        continue
+                    }
                     guard let option = Self.evaluate(pod.devices, on: nodes[n].gpus, allowDestroy: allowDestroy) else {
                         memo[n] = nodes[n].destroyVersion
                         continue
@@ -91,6 +112,19 @@ extension PartitionPlanner {
             return Plan.PodOutcome(
                 namespace: pod.namespace, name: pod.name, fits: true, node: nodes[best.node].name,
                 fitsWithoutChange: best.existingOnly, reason: nil)
+        }
+
+        /// Cost of one device on a node without destroying anything, from cached per-GPU answers.
+        static func singleDeviceCost(_ profile: String, on gpus: [GPUPlanState]) -> PlacementCost? {
+            var best: PlacementCost?
+            for g in gpus.indices {
+                guard let p = gpus[g].space.profileIndex(profile) else { continue }
+                if gpus[g].freeInstance(of: p) != nil { return .zero }
+                guard gpus[g].isChangeable, gpus[g].addable[p] == true else { continue }
+                let cost = PlacementCost(destroyed: 0, changed: gpus[g].isChanged ? 0 : 1)
+                if best == nil || cost < best! { best = cost }
+            }
+            return best
         }
 
         /// Places every device of a pod on one node's GPUs (largest devices first), cheapest GPU each.
@@ -135,7 +169,7 @@ extension PartitionPlanner {
         }
 
         private static func sizeHint(_ profile: String) -> Int {
-            profile.firstMatch(of: /^([0-9]+)g\.([0-9]+)gb/).map { (Int($0.1) ?? 0) * 1000 + (Int($0.2) ?? 0) } ?? 0
+            ProfileGrammar.parse(profile[...]).map { $0.g * 1000 + $0.gb } ?? 0
         }
     }
 }

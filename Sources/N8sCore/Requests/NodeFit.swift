@@ -104,9 +104,10 @@ public enum NodeFit {
         _ requests: PodRequests, free: [String: Quantity], freePods: Int, skip: (String) -> Bool = { _ in false }
     ) -> FitFailure? {
         if freePods < 1 { return .tooManyPods }
-        for (name, q) in requests.resources.sorted(by: { $0.key < $1.key }) where q > .zero && !skip(name) {
-            if q > (free[name] ?? .zero) { return .insufficient(resource: name) }
+        var failed: String?
+        for (name, q) in requests.resources where q > .zero && q > (free[name] ?? .zero) && !skip(name) {
+            if failed == nil || name < failed! { failed = name }  // the first by name, deterministic
         }
-        return nil
+        return failed.map { .insufficient(resource: $0) }
     }
 }

@@ -67,7 +67,7 @@ public struct PodRequests: Sendable, Hashable {
     public func gpuMemoryGB(gpuMemoryPerGPU: Int = 32) throws(RequestError) -> Int {
         var total = 0
         for (profile, count) in try migDevices() {
-            let gb = profile.firstMatch(of: /^[0-9]+g\.([0-9]+)gb/).flatMap { Int($0.1) } ?? 0
+            let gb = ProfileGrammar.parse(profile[...])?.gb ?? 0
             total += gb * count
         }
         let gpus = self["nvidia.com/gpu"]
