@@ -9,6 +9,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "n8s", targets: ["n8s"]),
+        .executable(name: "n8s-quality", targets: ["n8s-quality"]),
+        .executable(name: "n8s-bench", targets: ["n8s-bench"]),
         .library(name: "KubeCore", targets: ["KubeCore"]),
         .library(name: "KubeSim", targets: ["KubeSim"]),
         .library(name: "N8sCore", targets: ["N8sCore"]),
@@ -78,6 +80,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .executableTarget(name: "n8s-quality", dependencies: ["N8sCore"]),
+        .executableTarget(name: "n8s-bench", dependencies: ["KubeCore", "N8sCore"]),
         .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"]),
         .testTarget(
             name: "KubeSimTests",
@@ -90,7 +94,7 @@ let package = Package(
             name: "kube-bench",
             dependencies: ["KubeRuntime"]
         ),
-        .testTarget(name: "N8sCoreTests", dependencies: ["N8sCore"]),
+        .testTarget(name: "N8sCoreTests", dependencies: ["N8sCore", "KubeCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim"]),
         .testTarget(
             name: "KubeRuntimeTests",

@@ -5,7 +5,12 @@ import ArgumentParser
 struct N8s: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "n8s",
-        abstract: "Automatic MIG partitioning and elastic quotas for Kubernetes.",
-        subcommands: [Sim.self]
+        abstract: "Nebulnetes: automatic MIG partitioning and elastic quotas for Kubernetes.",
+        subcommands: [Sim.self, Plan.self, Geometries.self]
     )
+}
+
+/// Output format shared by the laptop subcommands.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json
 }

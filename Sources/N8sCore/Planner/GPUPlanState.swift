@@ -1,0 +1,101 @@
+/// The planner's working state of one GPU: existing instances it keeps, which of them planned pods
+/// take, and profiles it will create.
+struct GPUPlanState: Sendable {
+    let index: Int
+    let space: LayoutSpace
+    let original: [InstanceState]
+    /// Existing instances still present (used ones always).
+    var kept: [InstanceState]
+    /// Parallel to `kept`: taken by a planned pod.
+    var claimed: [Bool]
+    /// Profile index to count of instances to create (all for planned pods).
+    var added: [Int: Int] = [:]
+    var destroyed: [PlacedInstance] = []
+    /// `false` when the node waits for the agent's echo: only existing instances can be used.
+    let isChangeable: Bool
+    /// Cached `canAdd` per profile index for the current state.
+    var addable: [Int: Bool] = [:]
+
+    init(index: Int, space: LayoutSpace, instances: [InstanceState], isChangeable: Bool) {
+        self.index = index
+        self.space = space
+        original = instances
+        kept = instances
+        claimed = [Bool](repeating: false, count: instances.count)
+        self.isChangeable = isChangeable
+    }
+
+    var isChanged: Bool { !destroyed.isEmpty || !added.isEmpty }
+
+    var addedGeometry: Geometry {
+        var g: Geometry = [:]
+        for (p, n) in added { g[space.profiles[p].name] = n }
+        return g
+    }
+
+    /// An unclaimed free instance of profile `p`, lowest start first.
+    func freeInstance(of p: Int) -> Int? {
+        let name = space.profiles[p].name
+        return kept.indices.first { !claimed[$0] && !kept[$0].isUsed && kept[$0].placed.profile == name }
+    }
+
+    var hasUnclaimedFree: Bool { kept.indices.contains { !claimed[$0] && !kept[$0].isUsed } }
+
+    mutating func canAdd(_ p: Int) -> Bool {
+        if let cached = addable[p] { return cached }
+        var g = addedGeometry
+        g[space.profiles[p].name, default: 0] += 1
+        let ok = space.canAdd(g, keeping: kept.map(\.placed))
+        addable[p] = ok
+        return ok
+    }
+
+    /// The fewest unclaimed free instances to destroy so that `p` can be added; `nil` if none works.
+    /// Subsets are tried by size, then in start order, so the answer is deterministic.
+    func destroyToAdd(_ p: Int) -> [Int]? {
+        let candidates = kept.indices.filter { !claimed[$0] && !kept[$0].isUsed }
+        guard !candidates.isEmpty, candidates.count <= 12 else { return nil }
+        var g = addedGeometry
+        g[space.profiles[p].name, default: 0] += 1
+        for size in 1...candidates.count {
+            var pick = Array(0..<size)
+            while true {
+                let drop = Set(pick.map { candidates[$0] })
+                let keep = kept.indices.filter { !drop.contains($0) }.map { kept[$0].placed }
+                if space.canAdd(g, keeping: keep) { return pick.map { candidates[$0] } }
+                // next combination
+                var i = size - 1
+                while i >= 0 && pick[i] == candidates.count - size + i { i -= 1 }
+                if i < 0 { break }
+                pick[i] += 1
+                for j in (i + 1)..<size { pick[j] = pick[j - 1] + 1 }
+            }
+        }
+        return nil
+    }
+
+    mutating func claim(_ i: Int) { claimed[i] = true }
+
+    mutating func add(_ p: Int, destroying victims: [Int]) {
+        for i in victims.sorted(by: >) {
+            destroyed.append(kept[i].placed)
+            kept.remove(at: i)
+            claimed.remove(at: i)
+        }
+        added[p, default: 0] += 1
+        addable = [:]
+    }
+
+    /// The final layout: kept instances plus created ones at the search's placements; when that
+    /// would leave the GPU empty, the full-GPU profile (DESIGN.md section 4).
+    func finalLayout() -> [PlacedInstance] {
+        let keep = kept.map(\.placed)
+        var layout = space.layout(adding: addedGeometry, keeping: keep) ?? keep
+        if layout.isEmpty, isChangeable, let full = space.model.fullGPUProfile,
+            let l = space.layout(adding: [full.name: 1], keeping: [])
+        {
+            layout = l
+        }
+        return layout.sorted()
+    }
+}

@@ -1,0 +1,99 @@
+import KubeCore
+
+/// What a pod asks of a node, by Kubernetes' rule.
+///
+/// Source: Kubernetes `component-helpers/resource.PodRequests` (1.29+, native sidecars, KEP-753):
+/// app containers are summed; an init container runs beside the native sidecars (init containers
+/// with `restartPolicy: Always`) started before it; sidecars also run beside the app containers;
+/// the pod's request is the larger of the two phases per resource, plus `spec.overhead`. A
+/// container's request defaults to its limit when only the limit is set.
+public struct PodRequests: Sendable, Hashable {
+    /// Resource name to amount (`cpu`, `memory`, `nvidia.com/mig-1g.10gb`, ...); zero amounts kept.
+    public var resources: [String: Quantity]
+
+    public init(resources: [String: Quantity]) { self.resources = resources }
+
+    /// The effective requests of `spec`.
+    public init(_ spec: PodSpec) {
+        var apps: [String: Quantity] = [:]
+        for c in spec.containers { Self.add(c.resources?.effectiveRequests ?? [:], into: &apps) }
+        var sidecars: [String: Quantity] = [:]
+        var initPeak: [String: Quantity] = [:]
+        for c in spec.initContainers ?? [] {
+            let own = c.resources?.effectiveRequests ?? [:]
+            var phase: [String: Quantity]
+            if c.isSidecar {
+                Self.add(own, into: &apps)
+                Self.add(own, into: &sidecars)
+                phase = sidecars
+            } else {
+                phase = sidecars
+                Self.add(own, into: &phase)
+            }
+            Self.maximize(phase, into: &initPeak)
+        }
+        var total = apps
+        Self.maximize(initPeak, into: &total)
+        Self.add(spec.overhead ?? [:], into: &total)
+        resources = total
+    }
+
+    /// The amount of one resource; zero when absent.
+    public subscript(_ name: String) -> Quantity { resources[name] ?? .zero }
+
+    /// MIG devices the pod needs: profile in resource form (`1g.10gb`, `1g.10gb.me`) to count.
+    /// - Throws: ``RequestError/fractionalDevices(resource:quantity:)`` for a non-whole or negative count.
+    public func migDevices() throws(RequestError) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for (name, q) in resources {
+            guard let profile = MIGProfile.resourceFormProfile(ofResource: name) else { continue }
+            guard !q.isNegative, q.nanos % 1_000_000_000 == 0, q.value <= 1_000 else {
+                throw .fractionalDevices(resource: name, quantity: q.description)
+            }
+            if q.value > 0 { out[profile] = Int(q.value) }
+        }
+        return out
+    }
+
+    /// `true` when any `nvidia.com/mig-*` request is above zero.
+    public var requestsMIG: Bool {
+        resources.contains { MIGProfile.resourceFormProfile(ofResource: $0.key) != nil && $0.value > .zero }
+    }
+
+    /// The virtual resource `n8s.nebuly.ai/gpu-memory` in GB (DESIGN.md section 3): the profile
+    /// memory of each requested MIG device (from the profile name, e.g. 20 for `3g.20gb`) plus
+    /// `nvidia.com/gpu` × `gpuMemoryPerGPU`.
+    /// - Throws: ``RequestError/fractionalDevices(resource:quantity:)`` as ``migDevices()``.
+    public func gpuMemoryGB(gpuMemoryPerGPU: Int = 32) throws(RequestError) -> Int {
+        var total = 0
+        for (profile, count) in try migDevices() {
+            let gb = ProfileGrammar.parse(profile[...])?.gb ?? 0
+            total += gb * count
+        }
+        let gpus = self["nvidia.com/gpu"]
+        guard !gpus.isNegative, gpus.nanos % 1_000_000_000 == 0 else {
+            throw .fractionalDevices(resource: "nvidia.com/gpu", quantity: gpus.description)
+        }
+        return total + Int(gpus.value) * gpuMemoryPerGPU
+    }
+
+    static func add(_ values: [String: Quantity], into sum: inout [String: Quantity]) {
+        for (k, v) in values { sum[k] = (sum[k] ?? .zero) + v }
+    }
+
+    static func maximize(_ values: [String: Quantity], into result: inout [String: Quantity]) {
+        for (k, v) in values where v > (result[k] ?? .zero) || result[k] == nil { result[k] = v }
+    }
+}
+
+/// Why a pod's requests cannot be used.
+public enum RequestError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A device resource asks for a fraction or a negative number of devices.
+    case fractionalDevices(resource: String, quantity: String)
+
+    public var description: String {
+        switch self {
+        case .fractionalDevices(let r, let q): "resource '\(r)' must be a whole, non-negative number of devices, got '\(q)'"
+        }
+    }
+}
