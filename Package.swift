@@ -69,12 +69,29 @@ let package = Package(
             ],
             resources: [.copy("Resources/mig-profiles.yaml")]
         ),
+        .target(
+            name: "N8sServices",
+            dependencies: [
+                "N8sCore",
+                "KubeCore",
+                "KubeClient",
+                "KubeRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "n8s",
             dependencies: [
                 "KubeCore",
+                "KubeClient",
+                "KubeRuntime",
                 "KubeSim",
                 "N8sCore",
+                "N8sServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,6 +112,14 @@ let package = Package(
             dependencies: ["KubeRuntime"]
         ),
         .testTarget(name: "N8sCoreTests", dependencies: ["N8sCore", "KubeCore"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "N8sServicesTests",
+            dependencies: [
+                "N8sServices", "N8sCore", "KubeCore", "KubeClient", "KubeRuntime", "KubeSim",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim"]),
         .testTarget(
             name: "KubeRuntimeTests",
