@@ -63,6 +63,8 @@ struct PartitionerHTTPTests {
                 #expect(sim.spec(of: "plain").isEmpty)
                 #expect(try replica.metrics.expectCounter("n8s_partitioner_pods_planned_total").totalValue == 2)
                 #expect(try replica.metrics.expectCounter("n8s_partitioner_nodes_changed_total").totalValue == 1)
+                #expect(try replica.metrics.expectCounter("n8s_partitioner_batches_total").totalValue == 1)
+                #expect(try replica.metrics.expectTimer("n8s_partitioner_planning_duration_seconds").values.count == 1)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }

@@ -179,4 +179,43 @@ struct PartitionerReplicaTests {
             }
         }
     }
+
+    @Test("a plan the agent reports Failed releases its pods at once; after maxPlansPerPod a pod is left alone with an Event")
+    func failedPlansAndGivingUp() async throws {
+        let clock = ManualClock()
+        let config = {
+            var c = PartitionerConfig()
+            c.maxPlansPerPod = 2
+            return c
+        }()
+        try await withSim(clock: clock) { sim, client in
+            _ = try sim.create(Node.self, PartitionerHTTPTests.managed("n1", gpus: [[PFixtures.free("7g.40gb", 0)]]))
+            try sim.submit(PFixtures.pendingPod("p", ["3g.20gb": 1]))
+            let replica = Replica(client: client, clock: clock, config: config)
+            let agent = ScriptedAgent(sim: sim)
+            let group = replica.group()
+            let key = ObjectKey(namespace: "default", name: "p")
+            let partitioner = replica.partitioner
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                for round in 1...2 {
+                    let planned = await advance(clock, until: { partitioner.ledger.plans(of: key) == round })
+                    #expect(planned, "round \(round)")
+                    let spec = sim.spec(of: "n1")[MIGAnnotations.specPartitioningPlan]
+                    #expect(spec?.hasPrefix("seed") == false)
+                    clock.advance(by: .seconds(1))  // the agent takes a moment
+                    try agent.echo("n1", outcome: .failed)
+                    let released = await eventually { partitioner.ledger.reservations(now: clock.now, ttl: config.plannedPodTTL)[key] == nil }
+                    #expect(released, "a failed plan releases its pods without waiting for the TTL")
+                }
+                let gaveUp = await advance(clock, until: { sim.events(for: "p").contains { $0.reason == "MigPlanningGivenUp" } })
+                #expect(gaveUp)
+                #expect(sim.events(for: "p").first { $0.reason == "MigPlanningGivenUp" }?.message?.contains("maxPlansPerPod 2") == true)
+                await pass(clock, .seconds(120), step: .seconds(10))
+                #expect(partitioner.ledger.plans(of: key) == 2, "left alone")
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
 }
