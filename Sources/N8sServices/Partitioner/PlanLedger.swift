@@ -71,6 +71,7 @@ public struct PlanLedger: Sendable, Hashable {
         _ pod: Pod, now: Date, nodesVersion: Int, config: PartitionerConfig, quota: any QuotaGate = QuotasOff()
     ) -> CandidateDecision {
         if let reason = PendingPod.notCandidateReason(pod) { return .notCandidate(reason) }
+        if pod.metadata.isBeingDeleted { return .notCandidate("being deleted") }
         if config.quotaChecks, let reason = quota.rejection(of: pod) { return .quotaRejected(reason) }
         guard let record = record(for: pod) else { return .candidate }
         if let r = record.reservation, now.timeIntervalSince(r.at) < config.plannedPodTTL.seconds { return .reserved(r) }

@@ -45,7 +45,7 @@ struct CandidateSelectionTests {
         }
     }
 
-    @Test("bound, not Pending, nominated, DaemonSet- or Node-owned and non-MIG pods are not candidates")
+    @Test("bound, not Pending, nominated, DaemonSet- or Node-owned, deleted and non-MIG pods are not candidates")
     func predicates() {
         var bound = PFixtures.pendingPod("p", ["1g.10gb": 1])
         bound.spec.nodeName = "n1"
@@ -60,7 +60,9 @@ struct CandidateSelectionTests {
         let noMIG = PFixtures.pendingPod("p", [:], message: PFixtures.insufficient("1g.10gb"))
         var scheduledTrue = PFixtures.pendingPod("p", ["1g.10gb": 1])
         scheduledTrue.status?.conditions = [PodCondition(type: "PodScheduled", status: "True")]
-        for pod in [bound, running, nominated, daemon, mirror, noMIG, scheduledTrue] {
+        var deleting = PFixtures.pendingPod("p", ["1g.10gb": 1])
+        deleting.metadata.deletionTimestamp = now
+        for pod in [bound, running, nominated, daemon, mirror, noMIG, scheduledTrue, deleting] {
             guard case .notCandidate = decide(pod) else {
                 Issue.record("candidate: \(pod.spec.nodeName ?? "-") \(pod.status?.phase ?? "-")")
                 continue
