@@ -175,12 +175,11 @@ struct ScriptedAgent {
         var node = node
         let parsed = NodeMIGAnnotations(parsing: node.metadata.annotations ?? [:])
         var annotations = (node.metadata.annotations ?? [:]).filter { !$0.key.hasPrefix("n8s.nebuly.ai/status-") }
-        // Devices stay used where they are; bound pods without a used device of their profile take a free one.
+        // A device stays used where it is while bound pods need its profile; bound pods without
+        // a used device of their profile take a free one; devices of finished pods become free.
         var remaining = try boundDevices(on: node.name)
-        for report in parsed.status.values {
-            for i in report.instances ?? [] where i.isUsed { remaining[i.placed.profile, default: 0] -= 1 }
-        }
         var reports: [GPUStatusReport] = []
+        var layouts: [(Int, GPUStatusReport, [InstanceState])] = []
         for (index, old) in parsed.status.sorted(by: { $0.key < $1.key }) {
             let usedNow = Set((old.instances ?? []).filter(\.isUsed).map(\.placed))
             var instances = old.instances ?? []
@@ -188,14 +187,24 @@ struct ScriptedAgent {
                 #expect(usedNow.isSubset(of: Set(target)), "a plan never destroys a used device: \(usedNow) -> \(target)")
                 instances = target.map { InstanceState($0, isUsed: usedNow.contains($0)) }
             }
-            instances = instances.map { i in
-                var i = i
-                if !i.isUsed, (remaining[i.placed.profile] ?? 0) > 0 {
-                    remaining[i.placed.profile]! -= 1
-                    i.isUsed = true
+            layouts.append((index, old, instances))
+        }
+        for pass in 0..<2 {
+            for li in layouts.indices {
+                layouts[li].2 = layouts[li].2.map { i in
+                    var i = i
+                    if pass == 0 {
+                        guard i.isUsed else { return i }
+                        if (remaining[i.placed.profile] ?? 0) > 0 { remaining[i.placed.profile]! -= 1 } else { i.isUsed = false }
+                    } else if !i.isUsed, (remaining[i.placed.profile] ?? 0) > 0 {
+                        remaining[i.placed.profile]! -= 1
+                        i.isUsed = true
+                    }
+                    return i
                 }
-                return i
             }
+        }
+        for (index, old, instances) in layouts {
             reports.append(GPUStatusReport(index: index, model: old.model, migMode: old.migMode, instances: instances))
         }
         for (k, v) in NodeMIGAnnotations.statusAnnotations(reports) { annotations[k] = v }
