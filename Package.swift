@@ -26,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(name: "KubeCore"),
@@ -69,12 +73,45 @@ let package = Package(
             ],
             resources: [.copy("Resources/mig-profiles.yaml")]
         ),
+        .target(
+            name: "N8sServices",
+            dependencies: [
+                "N8sCore",
+                "KubeCore",
+                "KubeClient",
+                "KubeRuntime",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["PodResources/api.proto"]
+        ),
+        .target(
+            name: "N8sSimulation",
+            dependencies: [
+                "KubeSim",
+                "N8sServices",
+                "N8sCore",
+                "KubeCore",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "n8s",
             dependencies: [
                 "KubeCore",
+                "KubeClient",
+                "KubeRuntime",
                 "KubeSim",
                 "N8sCore",
+                "N8sServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,6 +132,11 @@ let package = Package(
             dependencies: ["KubeRuntime"]
         ),
         .testTarget(name: "N8sCoreTests", dependencies: ["N8sCore", "KubeCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "N8sServicesTests", dependencies: ["N8sServices", "N8sCore", "KubeCore"]),
+        .testTarget(
+            name: "N8sSimulationTests",
+            dependencies: ["N8sSimulation", "N8sServices", "N8sCore", "KubeCore", "KubeClient", "KubeSim"]
+        ),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim"]),
         .testTarget(
             name: "KubeRuntimeTests",
