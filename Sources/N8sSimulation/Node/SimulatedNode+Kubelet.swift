@@ -38,7 +38,7 @@ extension SimulatedNode {
         }
         enum Result { case wait, assigned, failed(String) }
         let result = state.withLock { st -> Result in
-            guard let registered = st.registered else { return .wait }
+            guard st.settings.admitsPods, let registered = st.registered else { return .wait }
             let taken = Set(st.assignments.values.flatMap { $0.values.flatMap { $0 } })
             var given: [String: [String]] = [:]
             for (form, count) in wanted.sorted(by: { $0.key < $1.key }) {

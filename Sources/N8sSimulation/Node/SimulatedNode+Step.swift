@@ -20,9 +20,9 @@ extension SimulatedNode {
         try managePlugin(plugins, paused: paused, now: now)
         let live = try sim.list(Pod.self, namespace: s.pluginNamespace, labelSelector: selector)
             .filter { $0.spec.nodeName == name && $0.status?.phase == "Running" && $0.metadata.deletionTimestamp == nil }
-        register(live.first)
+        register(live.first, now: now)
         checkDevices()
-        try admit(pods.filter { !plugins.contains($0) }, now: now)
+        try admit(try sim.list(Pod.self).filter { $0.spec.nodeName == name }, now: now)
         try publish(&node)
     }
 
@@ -76,9 +76,13 @@ extension SimulatedNode {
     }
 
     /// Registration: the plugin lists NVML's MIG devices once, when its pod starts running.
-    func register(_ plugin: Pod?) {
+    func register(_ plugin: Pod?, now: Date) {
         guard let plugin else {
-            state.withLock { $0.registered = nil; $0.registeredPodUID = nil }
+            state.withLock { s in
+                if s.registered != nil { s.registrationLog.append((now, false)) }
+                s.registered = nil
+                s.registeredPodUID = nil
+            }
             return
         }
         let uid = plugin.metadata.uid
@@ -89,7 +93,11 @@ extension SimulatedNode {
                 for ci in gi.computeInstances { devices[MIGProfile.resourcePrefix + MIGProfile.resourceForm(of: gi.profile), default: []].append(ci.migUUID) }
             }
         }
-        state.withLock { $0.registered = devices; $0.registeredPodUID = uid }
+        state.withLock { s in
+            if s.registered == nil { s.registrationLog.append((now, true)) }
+            s.registered = devices
+            s.registeredPodUID = uid
+        }
     }
 
     /// Every assigned device must still exist in NVML.

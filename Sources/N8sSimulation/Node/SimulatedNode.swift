@@ -36,6 +36,8 @@ public final class SimulatedNode: Sendable {
         public var pausedValue = "paused-for-mig-change"
         /// The kubelet answers `Unimplemented` to `GetAllocatableResources` (C36).
         public var allocatableUnimplemented = false
+        /// `false`: the kubelet does not admit new pods (a slow kubelet: bound pods stay unallocated).
+        public var admitsPods = true
         /// `nvidia.com/mig.strategy` label value.
         public var migStrategy = "mixed"
         public init() {}
@@ -54,6 +56,8 @@ public final class SimulatedNode: Sendable {
         var violations: [String] = []
         /// Every assignment: pod key, time, and whether the plugin was registered.
         var assignmentLog: [(pod: String, at: Date)] = []
+        /// Every change of the plugin's registration: time and whether it is registered after it.
+        var registrationLog: [(at: Date, registered: Bool)] = []
     }
 
     public let name: String
@@ -82,6 +86,8 @@ public final class SimulatedNode: Sendable {
     public var isPluginRegistered: Bool { state.withLock { $0.registered != nil } }
     /// The registered plugin's devices (resource name to ids), `nil` while unregistered.
     public var registeredDevices: [String: [String]]? { state.withLock { $0.registered } }
+    /// Every change of the plugin's registration (time, registered after it).
+    public var registrationLog: [(at: Date, registered: Bool)] { state.withLock { $0.registrationLog } }
     /// Times of assignments, by pod key.
     public var assignmentTimes: [(pod: String, at: Date)] { state.withLock { $0.assignmentLog } }
 
