@@ -31,7 +31,8 @@ public struct PartitionerConfig: Sendable, Hashable {
     /// How long a pod planned for stays reserved (not planned again) unless it binds or its
     /// plan fails first, in seconds. Default 600.
     public var plannedPodTTLSeconds = 600
-    /// Planning rounds a pod may take part in; then it is left alone with an Event. Default 5.
+    /// Plans that may hold a pod (each made room for it, yet it did not bind); then it is left
+    /// alone with an Event. Rounds in which nothing could help it do not count. Default 5.
     public var maxPlansPerPod = 5
     /// First wait before a stalled node's plan is issued again, in seconds; doubles per retry. Default 60.
     public var stalledRetryInitialSeconds = 60

@@ -39,8 +39,8 @@ public struct QuotasOff: QuotaGate {
     public func rejection(of pod: Pod) -> String? { nil }
 }
 
-/// The partitioner's memory of pods it planned for: reservations, how many rounds each pod took
-/// part in, and pods waiting for a node change. Pure value; time and the node-change counter are
+/// The partitioner's memory of pods it planned for: reservations, how many plans held each pod,
+/// and pods waiting for a node change. Pure value; time and the node-change counter are
 /// passed in. Pods are tracked by key and UID, so a pod recreated under the same name starts afresh.
 ///
 /// Kept in memory only: after a restart every pending pod is a candidate again, and pods planned
@@ -91,7 +91,7 @@ public struct PlanLedger: Sendable, Hashable {
         return out
     }
 
-    /// Planning rounds `pod` took part in.
+    /// Plans that held `pod` so far.
     public func plans(of key: ObjectKey) -> Int { records[key]?.plans ?? 0 }
 
     /// Records that a plan written to `node` holds `pod`.
@@ -103,10 +103,11 @@ public struct PlanLedger: Sendable, Hashable {
         records[pod.key] = r
     }
 
-    /// Records a round in which no layout helped `pod`.
+    /// Records a round in which no layout helped `pod`. Not a plan: it does not count toward
+    /// `maxPlansPerPod` (nodes still starting up or awaiting an echo must not use up a pod's plans);
+    /// the pod waits for a node change instead.
     public mutating func recordUnplaceable(_ pod: Pod, at now: Date, nodesVersion: Int) {
         var r = freshRecord(for: pod)
-        r.plans += 1
         r.reservation = nil
         r.heldAt = Hold(version: nodesVersion, at: now)
         records[pod.key] = r

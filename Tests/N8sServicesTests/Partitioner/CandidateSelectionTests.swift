@@ -128,6 +128,7 @@ struct CandidateSelectionTests {
         let pod = PFixtures.pendingPod("p", ["7g.40gb": 1])
         var ledger = PlanLedger()
         ledger.recordUnplaceable(pod, at: now, nodesVersion: 3)
+        #expect(ledger.plans(of: pod.key) == 0, "a round that could not help is not a plan")
         #expect(decide(pod, ledger: ledger, at: now.addingTimeInterval(60), nodesVersion: 3) == .waitingForNodeChange)
         #expect(decide(pod, ledger: ledger, at: now.addingTimeInterval(60), nodesVersion: 4) == .candidate)
         #expect(decide(pod, ledger: ledger, at: now.addingTimeInterval(600), nodesVersion: 3) == .candidate)
