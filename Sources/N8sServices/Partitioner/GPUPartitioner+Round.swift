@@ -89,6 +89,11 @@ extension GPUPartitioner {
             layouts[change.name] = Self.layout(of: view, after: change)
         }
 
+        // Nodes that cannot change now because their agent has not echoed the last plan: said in
+        // the Event, since the pod is planned again once they report.
+        let snapshotNames = Set(snap.nodes.map(\.name))
+        let awaiting = views.filter { $0.isAwaitingEcho && snapshotNames.contains($0.name) }.map(\.name).sorted()
+        let waitNote = awaiting.isEmpty ? "" : "; node(s) \(awaiting.joined(separator: ", ")) wait for their MIG agent to apply the last plan and are planned again once it reports"
         var fittedByNode: [String: [(Pod, PendingPod)]] = [:]
         for (i, outcome) in plan.pods.enumerated() where i < pendingPods.count {
             let pod = pendingPods[i]
@@ -99,7 +104,7 @@ extension GPUPartitioner {
                 let reason = outcome.reason ?? "no layout fits"
                 state.withLock { $0.ledger.recordUnplaceable(pod, at: now, nodesVersion: nodesVersion) }
                 metrics.unplaceable(reason: reason)
-                await recorder.record(pod, type: .warning, reason: PlanNotes.unplaceableReason, message: "no MIG layout can make room for this pod: \(reason)")
+                await recorder.record(pod, type: .warning, reason: PlanNotes.unplaceableReason, message: "no MIG layout can make room for this pod: \(reason)\(waitNote)")
             }
         }
         for (pod, reason) in invalid {
