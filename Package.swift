@@ -115,6 +115,7 @@ let package = Package(
             dependencies: [
                 "KubeRuntime",
                 "KubeSim",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
