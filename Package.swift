@@ -29,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(name: "KubeCore"),
@@ -79,13 +83,49 @@ let package = Package(
             ],
             resources: [.copy("Resources/mig-profiles.yaml")]
         ),
+        .target(
+            name: "N8sServices",
+            dependencies: [
+                "N8sCore",
+                "KubeCore",
+                "KubeClient",
+                "KubeRuntime",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["PodResources/api.proto"]
+        ),
+        .target(
+            name: "N8sSimulation",
+            dependencies: [
+                "KubeSim",
+                "N8sServices",
+                "N8sCore",
+                "KubeCore",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "n8s",
             dependencies: [
                 "KubeCore",
+                "KubeClient",
+                "KubeRuntime",
                 "KubeSim",
                 "N8sCore",
+                "N8sServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -109,6 +149,11 @@ let package = Package(
             dependencies: ["KubeSim", "KubeClient"]
         ),
         .testTarget(name: "N8sCoreTests", dependencies: ["N8sCore", "KubeCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "N8sServicesTests", dependencies: ["N8sServices", "N8sCore", "KubeCore"]),
+        .testTarget(
+            name: "N8sSimulationTests",
+            dependencies: ["N8sSimulation", "N8sServices", "N8sCore", "KubeCore", "KubeClient", "KubeSim"]
+        ),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim"]),
         .testTarget(
             name: "KubeRuntimeTests",

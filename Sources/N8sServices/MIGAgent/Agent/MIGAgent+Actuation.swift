@@ -1,0 +1,80 @@
+import Foundation
+import KubeClient
+import KubeCore
+import N8sCore
+
+extension MIGAgent {
+    /// Pause → wait for 0 → re-read what is used → change the GPUs → resume → wait for the new
+    /// devices. On any failure the plugin is resumed before returning (C01).
+    func act(_ pass: inout PassResult, specs: [Int: [PlacedInstance]], mismatched: Set<Int>) async throws {
+        var lock: HostLock?
+        if let path = config.lockFile {
+            do { lock = try HostLock(path: path) } catch {
+                pass.problems.append((MIGAgentNames.applying, error.description))
+                pass.requeue = config.pollInterval
+                return
+            }
+        }
+        defer { lock?.release() }
+        let plugin = self.plugin
+        let token = try await plugin.pause()
+        do {
+            if config.pause.mode != .deletePod, !(try await plugin.waitUntilDrained(timeout: config.pauseTimeout)) {
+                try await plugin.resume(token)
+                pass.problems.append((MIGAgentNames.applyFailed, "the device plugin still advertised MIG devices \(config.pauseTimeout) after the pause; nothing was changed"))
+                return
+            }
+            // Pods bound while the plugin was stopping keep their reserved devices.
+            var notes: [String] = []
+            let fresh = try await observe(specs: specs, notes: &notes)
+            pass.plans = plans(fresh.gpus, specs: specs, skipping: mismatched)
+            let plans = pass.plans
+            let actuator = self.actuator
+            pass.results = try nvml.withSession { session in
+                try fresh.gpus.compactMap { gpu -> GPUActuationResult? in
+                    guard let plan = plans.first(where: { $0.gpu == gpu.index }), !plan.isNoop else { return nil }
+                    return try actuator.apply(plan, on: gpu, session: session)
+                }
+            }
+            pass.acted = true
+            var after = fresh.gpus
+            for r in pass.results { if let i = after.firstIndex(where: { $0.index == r.gpu }) { after[i] = r.after } }
+            pass.gpus = fresh.usage.mark(after, specs: specs)
+            for r in pass.results {
+                logger.info("GPU changed", metadata: ["gpu": "\(r.gpu)", "target": "\(r.plan.target)", "error": "\(r.failure ?? "none")"])
+            }
+            try await plugin.resume(token)
+            let expected = Self.advertised(after)
+            let expectedIDs = Set(after.flatMap { $0.instances.flatMap(\.migUUIDs) })
+            let advertised = try await plugin.waitUntilAdvertising(expected, token: token, timeout: config.resumeTimeout)
+            if !advertised {
+                pass.problems.append((MIGAgentNames.applyFailed, "the node did not advertise the new MIG devices \(Self.describe(expected)) within \(config.resumeTimeout) after resuming the device plugin"))
+            } else if fresh.allocatable != nil, let ids = try? await usageReader.read().allocatable, ids != expectedIDs {
+                pass.problems.append((MIGAgentNames.applyFailed, "the kubelet's allocatable MIG devices differ from NVML's after resuming the plugin"))
+            }
+        } catch {
+            try? await plugin.resume(token)
+            if let e = error as? NVMLError {
+                pass.problems.append((e.isUnavailable ? MIGAgentNames.nvmlUnavailable : MIGAgentNames.applyFailed, e.description))
+            } else if let e = error as? MIGAgentError {
+                pass.problems.append((MIGAgentNames.applyFailed, e.description))
+            } else {
+                throw error
+            }
+        }
+    }
+
+    /// What the device plugin (mixed strategy) advertises for these GPUs: resource name to count of
+    /// MIG devices (GPU instances with a compute instance) on MIG-enabled GPUs.
+    static func advertised(_ gpus: [ObservedGPU]) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for g in gpus where g.migMode == .enabled {
+            for i in g.instances where !i.isOrphan { out[MIGProfile.resourcePrefix + MIGProfile.resourceForm(of: i.placed.profile), default: 0] += 1 }
+        }
+        return out
+    }
+
+    static func describe(_ counts: [String: Int]) -> String {
+        counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+}

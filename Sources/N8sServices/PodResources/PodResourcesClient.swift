@@ -1,0 +1,82 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GRPCProtobuf
+
+/// Devices the kubelet allocated to one pod (PodResources `List`).
+public struct PodDeviceAllocation: Sendable, Hashable {
+    public var namespace: String
+    public var name: String
+    /// Resource name (`nvidia.com/mig-1g.10gb`) to device ids (MIG UUIDs), over all containers.
+    public var devices: [String: [String]]
+
+    public init(namespace: String, name: String, devices: [String: [String]]) {
+        self.namespace = namespace
+        self.name = name
+        self.devices = devices
+    }
+}
+
+/// What the kubelet tells about devices; the agent's view of the PodResources API.
+public protocol PodResourcesSource: Sendable {
+    /// `List`: every pod the kubelet admitted, with its devices (terminal pods may be listed too).
+    func list() async throws -> [PodDeviceAllocation]
+    /// `GetAllocatableResources`: resource name to device ids; `nil` when the kubelet answers
+    /// `Unimplemented` (older kubelets, C36).
+    func allocatable() async throws -> [String: [String]]?
+}
+
+/// The kubelet PodResources v1 API over gRPC on a unix socket (one connection per call).
+///
+/// Path: `/var/lib/kubelet/pod-resources/kubelet.sock` by default (mount it into the agent).
+/// Errors: `RPCError` from gRPC (e.g. `.unavailable` when the socket is absent), or
+/// `DeadlineExceeded` after ``timeout``.
+public struct PodResourcesClient: PodResourcesSource {
+    public static let defaultSocketPath = "/var/lib/kubelet/pod-resources/kubelet.sock"
+    public var socketPath: String
+    /// Deadline of one call.
+    public var timeout: Duration
+
+    public init(socketPath: String = PodResourcesClient.defaultSocketPath, timeout: Duration = .seconds(10)) {
+        self.socketPath = socketPath
+        self.timeout = timeout
+    }
+
+    public func list() async throws -> [PodDeviceAllocation] {
+        let response = try await withClient { client in
+            try await client.list(V1_ListPodResourcesRequest(), options: options)
+        }
+        return response.podResources.map { pod in
+            var devices: [String: [String]] = [:]
+            for container in pod.containers {
+                for d in container.devices { devices[d.resourceName, default: []].append(contentsOf: d.deviceIds) }
+            }
+            return PodDeviceAllocation(namespace: pod.namespace, name: pod.name, devices: devices)
+        }
+    }
+
+    public func allocatable() async throws -> [String: [String]]? {
+        do {
+            let response = try await withClient { client in
+                try await client.getAllocatableResources(V1_AllocatableResourcesRequest(), options: options)
+            }
+            var devices: [String: [String]] = [:]
+            for d in response.devices { devices[d.resourceName, default: []].append(contentsOf: d.deviceIds) }
+            return devices
+        } catch let error as RPCError where error.code == .unimplemented {
+            return nil
+        }
+    }
+
+    var options: CallOptions {
+        var o = CallOptions.defaults
+        o.timeout = timeout
+        return o
+    }
+
+    func withClient<T: Sendable>(_ body: (V1_PodResourcesLister.Client<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
+        let transport = try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: socketPath), transportSecurity: .plaintext)
+        return try await withGRPCClient(transport: transport) { client in
+            try await body(V1_PodResourcesLister.Client(wrapping: client))
+        }
+    }
+}

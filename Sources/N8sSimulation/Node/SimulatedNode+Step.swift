@@ -1,0 +1,121 @@
+import Foundation
+import KubeCore
+import KubeSim
+import N8sCore
+import N8sServices
+
+extension SimulatedNode {
+    /// One pass of the plugin and the kubelet (see the type's documentation).
+    /// - Throws: the ``APIStatus`` of a failed KubeSim call.
+    public func step() throws(APIStatus) {
+        let now = clock.now
+        let s = settings
+        var node = try sim.get(Node.self, name: name)
+        let paused = node.metadata.labels?[s.pauseLabelKey] == s.pausedValue
+        let allPods = try sim.list(Pod.self).filter { $0.spec.nodeName == name }
+        try finishDeletions(allPods, now: now)
+        let pods = try sim.list(Pod.self).filter { $0.spec.nodeName == name }
+        let selector = Self.selector(s.pluginLabels)
+        let plugins = pods.filter { $0.metadata.namespace == s.pluginNamespace && selector.matches($0.metadata.labels ?? [:]) }
+        try managePlugin(plugins, paused: paused, now: now)
+        let live = try sim.list(Pod.self, namespace: s.pluginNamespace, labelSelector: selector)
+            .filter { $0.spec.nodeName == name && $0.status?.phase == "Running" && $0.metadata.deletionTimestamp == nil }
+        register(live.first, now: now)
+        checkDevices()
+        try admit(try sim.list(Pod.self).filter { $0.spec.nodeName == name }, now: now)
+        try publish(&node)
+    }
+
+    /// Removes pods whose graceful deletion is over, freeing their devices and processes.
+    func finishDeletions(_ pods: [Pod], now: Date) throws(APIStatus) {
+        let s = settings
+        for pod in pods {
+            guard let deadline = pod.metadata.deletionTimestamp else { continue }
+            let grace = Double(pod.metadata.deletionGracePeriodSeconds ?? 0)
+            let requested = deadline.addingTimeInterval(-grace)
+            let isPlugin = pod.metadata.namespace == s.pluginNamespace && Self.selector(s.pluginLabels).matches(pod.metadata.labels ?? [:])
+            let stop = min(grace, (isPlugin ? s.pluginStopDelay : s.podStopDelay).seconds)
+            guard now >= requested.addingTimeInterval(stop) else { continue }
+            release(pod)
+            try sim.delete(Pod.self, namespace: pod.metadata.namespace, name: pod.name, options: DeleteOptions(gracePeriodSeconds: 0))
+            if isPlugin { state.withLock { $0.pluginGoneAt = now } }
+        }
+    }
+
+    func release(_ pod: Pod) {
+        let devices = state.withLock { s in
+            s.admittedAt[Self.key(pod)] = nil
+            return s.assignments.removeValue(forKey: Self.key(pod)) ?? [:]
+        }
+        for id in devices.values.flatMap({ $0 }) { nvml.setProcesses(0, onDevice: id) }
+    }
+
+    /// The DaemonSet's part: no plugin pod while paused; a new one `pluginStartDelay` after the last left.
+    func managePlugin(_ plugins: [Pod], paused: Bool, now: Date) throws(APIStatus) {
+        let s = settings
+        if paused {
+            for p in plugins where p.metadata.deletionTimestamp == nil {
+                _ = try sim.delete(Pod.self, namespace: p.metadata.namespace, name: p.name)
+            }
+            return
+        }
+        guard !plugins.contains(where: { $0.metadata.deletionTimestamp == nil }) else { return }
+        // The DaemonSet controller replaces a deleted pod at once; it runs pluginStartDelay later.
+        let n = state.withLock { s -> Int in
+            s.pluginCounter += 1
+            s.pluginGoneAt = nil
+            return s.pluginCounter
+        }
+        var container = Container(name: "nvidia-device-plugin")
+        container.unknownFields["image"] = "nvcr.io/nvidia/k8s-device-plugin:v0.17.0"
+        var pod = Pod(metadata: ObjectMeta(name: "nvidia-device-plugin-daemonset-\(name)-\(n)", namespace: s.pluginNamespace, labels: s.pluginLabels), spec: PodSpec(containers: [container], nodeName: name))
+        pod.spec.terminationGracePeriodSeconds = 30
+        pod.status = PodStatus(phase: "Pending")
+        let created = try sim.create(Pod.self, pod)
+        state.withLock { $0.admittedAt[Self.key(created)] = now.addingTimeInterval(s.pluginStartDelay.seconds - s.podStartDelay.seconds) }
+    }
+
+    /// Registration: the plugin lists NVML's MIG devices once, when its pod starts running.
+    func register(_ plugin: Pod?, now: Date) {
+        guard let plugin else {
+            state.withLock { s in
+                if s.registered != nil { s.registrationLog.append((now, false)) }
+                s.registered = nil
+                s.registeredPodUID = nil
+            }
+            return
+        }
+        let uid = plugin.metadata.uid
+        guard state.withLock({ $0.registeredPodUID != uid || $0.registered == nil }) else { return }
+        var devices: [String: [String]] = [:]
+        for gpu in nvml.gpus where gpu.migEnabled {
+            for gi in gpu.instances {
+                for ci in gi.computeInstances { devices[MIGProfile.resourcePrefix + MIGProfile.resourceForm(of: gi.profile), default: []].append(ci.migUUID) }
+            }
+        }
+        state.withLock { s in
+            if s.registered == nil { s.registrationLog.append((now, true)) }
+            s.registered = devices
+            s.registeredPodUID = uid
+        }
+    }
+
+    /// Every assigned device must still exist in NVML.
+    func checkDevices() {
+        let existing = Set(nvml.gpus.flatMap { $0.instances.flatMap { $0.computeInstances.map(\.migUUID) } })
+        state.withLock { s in
+            for (pod, devices) in s.assignments {
+                for id in devices.values.flatMap({ $0 }) where !existing.contains(id) {
+                    let line = "device \(id) of pod \(pod) was destroyed while assigned"
+                    if !s.violations.contains(line) { s.violations.append(line) }
+                }
+            }
+        }
+    }
+}
+
+extension SimulatedNode {
+    static func selector(_ labels: [String: String]) -> LabelSelector {
+        LabelSelector(labels.sorted { $0.key < $1.key }.map { .init(key: $0.key, op: .equals, values: [$0.value]) })
+    }
+}
