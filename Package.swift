@@ -69,12 +69,29 @@ let package = Package(
             ],
             resources: [.copy("Resources/mig-profiles.yaml")]
         ),
+        .target(
+            name: "N8sSimulation",
+            dependencies: [
+                "KubeSim",
+                "KubeClient",
+                "KubeRuntime",
+                "N8sCore",
+                "KubeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "n8s",
             dependencies: [
                 "KubeCore",
                 "KubeSim",
                 "N8sCore",
+                "N8sSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,6 +112,13 @@ let package = Package(
             dependencies: ["KubeRuntime"]
         ),
         .testTarget(name: "N8sCoreTests", dependencies: ["N8sCore", "KubeCore"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "N8sSimulationTests",
+            dependencies: [
+                "N8sSimulation", "N8sCore", "KubeCore", "KubeClient", "KubeSim",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim"]),
         .testTarget(
             name: "KubeRuntimeTests",
