@@ -47,6 +47,7 @@ public enum HTMLReport {
             table { border-collapse: collapse; margin: 16px 0 24px; font-size: 14px; }
             th, td { border-bottom: 1px solid #ddd; padding: 4px 12px; text-align: left; }
             td.num { text-align: right; font-variant-numeric: tabular-nums; }
+            td:first-child { white-space: nowrap; }
             tr.alarm td { color: #b00020; font-weight: bold; }
             figure { margin: 0 0 24px; }
             svg { font-family: inherit; max-width: 100%; height: auto; }

@@ -58,7 +58,9 @@ public struct SVGChart: Sendable {
     }
 
     public var svg: String {
-        let left = 70.0, right = 20.0, top = 40.0, bottom = 70.0 + Double((series.count + 2) / 3) * 18
+        let left = 70.0, right = 20.0, top = 40.0
+        let legend = legendLayout(from: left, width: width - left - right)
+        let bottom = 76.0 + Double(legend.rows) * 18
         let totalHeight = height + bottom - 70
         let plotW = width - left - right, plotH = totalHeight - top - bottom
         let xMaxData = series.flatMap { $0.points.map(\.x) }.max() ?? 1
@@ -92,7 +94,7 @@ public struct SVGChart: Sendable {
             out += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\"><title>\(escape(s.name))</title></path>\n"
         }
         for (i, s) in series.enumerated() {
-            let x = left + Double(i % 3) * 230, y = top + plotH + 58 + Double(i / 3) * 18
+            let x = legend.positions[i].x, y = top + plotH + 66 + Double(legend.positions[i].row) * 18
             out += "<rect x=\"\(f(x))\" y=\"\(f(y - 9))\" width=\"18\" height=\"4\" fill=\"\(s.color)\"/>"
             out += "<text x=\"\(f(x + 24))\" y=\"\(f(y - 3))\" font-size=\"12\">\(escape(s.name))</text>\n"
         }
@@ -100,6 +102,24 @@ public struct SVGChart: Sendable {
     }
 
     private func f(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    /// Legend entries left to right, wrapping to a new row when the next would pass `width`;
+    /// text width estimated at 7 px per character (12 px sans-serif).
+    func legendLayout(from left: Double, width: Double) -> (positions: [(x: Double, row: Int)], rows: Int) {
+        var positions: [(x: Double, row: Int)] = []
+        var x = left
+        var row = 0
+        for s in series {
+            let w = 24 + Double(s.name.count) * 7 + 24
+            if x > left, x + w > left + width {
+                row += 1
+                x = left
+            }
+            positions.append((x, row))
+            x += w
+        }
+        return (positions, series.isEmpty ? 0 : row + 1)
+    }
 }
 
 /// Escapes text for HTML and SVG (`&`, `<`, `>`, `"`).
