@@ -88,8 +88,8 @@ struct SimSchedulerTests {
         for name in ["a", "b", "c"] { _ = try sim.create(Node.self, gpuNode(name, mig: ["1g.10gb": 1])) }
         _ = try sim.create(Pod.self, migPod("p"))
         _ = try sim.create(Pod.self, migPod("q"))
-        let seen = SeenNodeNames()
-        try await withExtender(seen: seen) { url in
+        let seen = TestExtenderState()
+        try await withExtender(seen) { url in
             let extender = ExtenderConfig(urlPrefix: url + "/scheduler/", filterVerb: "filter", nodeCacheCapable: true, httpTimeout: .seconds(5))
             try await withScheduler(sim, SimScheduler.Configuration(extenders: [extender])) { _ in
                 #expect(await eventually { sim.pod("p")?.spec.nodeName != nil && sim.pod("q")?.status?.condition("PodScheduled")?.reason == "Unschedulable" })
@@ -98,7 +98,45 @@ struct SimSchedulerTests {
         #expect(sim.pod("p")?.spec.nodeName == "c", "the extender passes only c")
         let message = sim.pod("q")?.status?.condition("PodScheduled")?.message ?? ""
         #expect(message.hasPrefix("0/3 nodes are available: 1 Insufficient nvidia.com/mig-1g.10gb, 1 node is full of quota, 1 node(s) are reserved."), "\(message)")
-        #expect(seen.all.first == ["a", "b", "c"])
+        #expect(seen.calls.first == ["a", "b", "c"])
+    }
+
+    @Test("an extender with bindVerb binds the pod itself, with ExtenderBindingArgs")
+    func extenderBind() async throws {
+        let sim = KubeSim(clock: ManualClock())
+        _ = try sim.create(Node.self, gpuNode("c", mig: ["1g.10gb": 1]))
+        let pod = try sim.create(Pod.self, migPod("p"))
+        let state = TestExtenderState()
+        try await withExtender(state, sim: sim) { url in
+            let extender = ExtenderConfig(urlPrefix: url + "/scheduler", filterVerb: "filter", bindVerb: "bind", nodeCacheCapable: true, httpTimeout: .seconds(5))
+            try await withScheduler(sim, SimScheduler.Configuration(extenders: [extender])) { _ in
+                #expect(await eventually { sim.pod("p")?.spec.nodeName == "c" })
+            }
+        }
+        #expect(state.bindings == [ExtenderBindingArgs(podName: "p", podNamespace: "default", podUID: pod.metadata.uid ?? "?", node: "c")])
+    }
+
+    @Test("a pod failed by an extender outage is retried by the periodic flush on the injected clock")
+    func flushRetries() async throws {
+        let clock = ManualClock()
+        let sim = KubeSim(clock: clock)
+        _ = try sim.create(Node.self, gpuNode("c", mig: ["1g.10gb": 1]))
+        _ = try sim.create(Pod.self, migPod("p"))
+        let state = TestExtenderState()
+        state.isDown = true
+        try await withExtender(state) { url in
+            let extender = ExtenderConfig(urlPrefix: url + "/scheduler", filterVerb: "filter", nodeCacheCapable: true, httpTimeout: .seconds(5))
+            let configuration = SimScheduler.Configuration(flushInterval: .seconds(30), extenders: [extender])
+            try await withScheduler(sim, configuration) { _ in
+                #expect(await eventually { sim.pod("p")?.status?.condition("PodScheduled")?.reason == "SchedulerError" })
+                #expect(sim.pod("p")?.status?.condition("PodScheduled")?.message?.contains("code 500") == true)
+                state.isDown = false
+                clock.advance(by: .seconds(29))
+                #expect(sim.pod("p")?.spec.nodeName == nil)
+                clock.advance(by: .seconds(1))
+                #expect(await eventually { sim.pod("p")?.spec.nodeName == "c" })
+            }
+        }
     }
 
     @Test("a failing extender leaves the pod pending with SchedulerError unless it is ignorable")
@@ -120,20 +158,33 @@ struct SimSchedulerTests {
     }
 }
 
-/// A scheduler extender on loopback: passes only node `c`; fails `a` (resolvable) and `b`
-/// (unresolvable); records the `NodeNames` it was sent.
-func withExtender(seen: SeenNodeNames, _ body: @Sendable (String) async throws -> Void) async throws {
+/// A scheduler extender on loopback: `filter` passes only node `c`, fails `a` (resolvable) and
+/// `b` (unresolvable), or answers 500 while `state.isDown`; `bind` binds in `sim` itself.
+func withExtender(_ state: TestExtenderState, sim: KubeSim? = nil, _ body: @Sendable (String) async throws -> Void) async throws {
     let router = Router()
     router.post("/scheduler/filter") { request, _ -> Response in
+        if state.isDown { return Response(status: .internalServerError) }
         let bytes = try await request.body.collect(upTo: 1 << 20)
         let args = try KubeJSON.decode(ExtenderArgs.self, from: Data(String(buffer: bytes).utf8))
-        seen.record(args.nodeNames ?? [])
+        state.record(args.nodeNames ?? [])
         let names = args.nodeNames ?? []
         let result = ExtenderFilterResult(
             nodeNames: names.filter { $0 == "c" },
             failedNodes: names.contains("a") ? ["a": "node is full of quota"] : [:],
             failedAndUnresolvableNodes: names.contains("b") ? ["b": "node(s) are reserved"] : [:]
         )
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try KubeJSON.encode(result))))
+    }
+    router.post("/scheduler/bind") { request, _ -> Response in
+        let bytes = try await request.body.collect(upTo: 1 << 20)
+        let args = try KubeJSON.decode(ExtenderBindingArgs.self, from: Data(String(buffer: bytes).utf8))
+        state.record(binding: args)
+        var result = ExtenderBindingResult()
+        do {
+            try sim?.bind(namespace: args.podNamespace, name: args.podName, ["target": ["kind": "Node", "name": .string(args.node)]])
+        } catch {
+            result.error = "\(error)"
+        }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try KubeJSON.encode(result))))
     }
     let (ports, sink) = AsyncStream.makeStream(of: Int.self)
@@ -148,9 +199,15 @@ func withExtender(seen: SeenNodeNames, _ body: @Sendable (String) async throws -
     }
 }
 
-/// What the test extender was sent, in order.
-final class SeenNodeNames: Sendable {
-    private let calls = Mutex<[[String]]>([])
-    func record(_ names: [String]) { calls.withLock { $0.append(names) } }
-    var all: [[String]] { calls.withLock { $0 } }
+/// What the test extender was sent, and whether it is failing.
+final class TestExtenderState: Sendable {
+    private let state = Mutex<(calls: [[String]], bindings: [ExtenderBindingArgs], isDown: Bool)>(([], [], false))
+    func record(_ names: [String]) { state.withLock { $0.calls.append(names) } }
+    func record(binding: ExtenderBindingArgs) { state.withLock { $0.bindings.append(binding) } }
+    var calls: [[String]] { state.withLock { $0.calls } }
+    var bindings: [ExtenderBindingArgs] { state.withLock { $0.bindings } }
+    var isDown: Bool {
+        get { state.withLock { $0.isDown } }
+        set { state.withLock { $0.isDown = newValue } }
+    }
 }

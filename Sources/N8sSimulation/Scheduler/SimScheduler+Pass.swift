@@ -39,16 +39,28 @@ extension SimScheduler {
         let inFlight = assumed.pending(in: pods)
         for (_, entry) in inFlight { usage[entry.node, default: NodeUsage()].add(entry.requests) }
         let queue = allPods.filter { isQueued($0) && inFlight[$0.key] == nil }.sorted(by: Self.precedes)
+        // Pods alike (same requests and placement constraints) get the same verdict until a
+        // binding changes the usage: the unschedulable ones are diagnosed once per pass.
+        // Not with extenders, whose verdict may depend on anything in the pod.
+        var unschedulable: [EquivalenceKey: String] = [:]
         for pod in queue {
             if Task.isCancelled { return }
             let requests = PodRequests(pod.spec)
-            let outcome = await schedule(pod, requests: requests, nodes: allNodes, usage: usage)
+            let key = EquivalenceKey(pod.spec, requests)
+            let outcome: Outcome
+            if configuration.extenders.isEmpty, let message = unschedulable[key] {
+                outcome = .unschedulable(message: message)
+            } else {
+                outcome = await schedule(pod, requests: requests, nodes: allNodes, usage: usage)
+            }
             switch outcome {
             case .bound(let node):
+                unschedulable.removeAll()
                 usage[node, default: NodeUsage()].add(requests)
                 assumed.assume(pod.key, on: node, requests: requests)
                 logger.debug("bound", metadata: ["k8s.namespace": "\(pod.metadata.namespace ?? "")", "k8s.name": "\(pod.name)", "k8s.node": "\(node)"])
             case .unschedulable(let message):
+                unschedulable[key] = message
                 await writeCondition(pod, reason: "Unschedulable", message: message)
             case .failed(let message):
                 await writeCondition(pod, reason: "SchedulerError", message: message)
@@ -123,6 +135,21 @@ extension SimScheduler {
             _ = try await client.resource(Pod.self, in: pod.metadata.namespace).updateStatus(updated)
         } catch {
             logger.debug("condition not written", metadata: ["k8s.name": "\(pod.name)", "error": "\(error)"])
+        }
+    }
+
+    /// What the predicates read of a pod: pods with equal keys fit the same nodes.
+    struct EquivalenceKey: Hashable {
+        var requests: PodRequests
+        var nodeSelector: [String: String]?
+        var affinity: Affinity?
+        var tolerations: [Toleration]?
+
+        init(_ spec: PodSpec, _ requests: PodRequests) {
+            self.requests = requests
+            nodeSelector = spec.nodeSelector
+            affinity = spec.affinity
+            tolerations = spec.tolerations
         }
     }
 
