@@ -17,6 +17,9 @@ struct SimTraceStats: AsyncParsableCommand {
     @Option(help: "GPU model the requests are mapped to.")
     var model = "NVIDIA-H100-80GB-HBM3"
 
+    @Option(help: "Node list CSV, e.g. .../openb_node_list_gpu_node.csv: also print the cluster it maps to.")
+    var nodes: String?
+
     @Flag(help: "A sharing request's profile must also cover its share of GPU memory.")
     var coverMemory = false
 
@@ -38,5 +41,13 @@ struct SimTraceStats: AsyncParsableCommand {
         print(summary.table)
         print("")
         print(stats.text)
+        if let nodes {
+            let groups = TraceReplay.nodeGroups(try TraceCSV.nodes(String(contentsOfFile: nodes, encoding: .utf8), file: nodes), model: gpu)
+            print("")
+            print("cluster: \(groups.reduce(0) { $0 + $1.count }) GPU nodes, \(groups.reduce(0) { $0 + $1.count * $1.gpusPerNode }) GPUs as \(gpu.id)")
+            print(TextTable.render([["GROUP", "NODES", "GPUS", "CPU", "MEMORY"]] + groups.map {
+                [$0.name, "\($0.count)", "\($0.gpusPerNode)", $0.cpu.description, $0.memory.description]
+            }))
+        }
     }
 }

@@ -63,6 +63,9 @@ struct SimulationRecorderTests {
         #expect(s.destroyedInUse == 0)
         #expect(result.samples.map(\.pendingPods) == [0, 2, 1, 1, 1])
         #expect(s.table.contains("pods still pending"))
+        #expect(result.pendingSeconds == ["default/a": 30, "default/b": 80])
+        #expect(Self.recorded().progressLine(at: Self.start.addingTimeInterval(75))
+            == "t=1m15s arrived 2 scheduled 1 pending 1 GPU memory 25% reconfigurations 1")
     }
 
     @Test("compare table and JSON carry every run")

@@ -94,6 +94,20 @@ struct TraceReplayTests {
         #expect(groups[0].cpu == Quantity(96))
     }
 
+    @Test("a trace scenario: node groups from the node list, pods replayed with their deletions")
+    func scenario() throws {
+        let nodes = "sn,cpu_milli,memory_mib,gpu,model\nn0,96000,786432,8,G2\nn1,32000,65536,0,\n"
+        let (s, summary) = try TraceReplay.scenario(podsCSV: tinyPods, nodesCSV: nodes, mapping: ProfileMapping(model: Self.h100), compression: 10)
+        #expect(s.nodes.map(\.count) == [1])
+        #expect(s.gpuCount == 8)
+        #expect(s.workload.map(\.name) == ["p-a", "p-b", "p-c", "p-e", "p-f"])
+        #expect(s.workload[0].pod().metadata.annotations?[SimulationAnnotations.deleteAt] == "30s")
+        #expect(summary.cpuOnlyDropped == 1)
+        #expect(throws: SimulationError.self) {
+            try TraceReplay.scenario(podsCSV: tinyPods, nodesCSV: "sn,cpu_milli,memory_mib,gpu\nn1,1,1,0\n", mapping: ProfileMapping(model: Self.h100))
+        }
+    }
+
     @Test("statistics: shares of mapped requests, quantiles of gaps and durations")
     func statistics() throws {
         let stats = try TraceStatistics(pods: TraceCSV.pods(tinyPods), mapping: ProfileMapping(model: Self.h100))

@@ -111,6 +111,14 @@ public final class SimulationRecorder: Sendable {
 
     // MARK: Results
 
+    /// One line for a terminal while the run goes on, e.g.
+    /// `t=12m3s arrived 120 scheduled 100 pending 20 GPU memory 63% reconfigurations 14`.
+    public func progressLine(at now: Date) -> String {
+        let s = state.withLock { Self.sample($0, at: now, start: start, capacity: gpuMemoryCapacityGB) }
+        return "t=\(DurationText.format(.seconds(s.seconds.rounded()))) arrived \(s.arrivedPods) scheduled \(s.scheduledPods) "
+            + "pending \(s.pendingPods) GPU memory \(Int((s.allocationRatio * 100).rounded()))% reconfigurations \(s.reconfigurations)"
+    }
+
     public var samples: [Sample] { state.withLock { $0.samples } }
     public var destroyedInUse: [String] { state.withLock { $0.destroyedInUse } }
 
@@ -123,7 +131,9 @@ public final class SimulationRecorder: Sendable {
         state.withLock { s in
             var samples = s.samples
             samples.append(Self.sample(s, at: end, start: start, capacity: gpuMemoryCapacityGB))
-            let waits = s.pods.values.map { r in (r.bound ?? r.gone ?? end).timeIntervalSince(r.arrival) }.map { max(0, $0) }.sorted()
+            var perPod: [String: Double] = [:]
+            for (key, r) in s.pods { perPod[key.description] = max(0, (r.bound ?? r.gone ?? end).timeIntervalSince(r.arrival)) }
+            let waits = perPod.values.sorted()
             let last = samples[samples.count - 1]
             var weighted = 0.0
             for (a, b) in zip(samples, samples.dropFirst()) { weighted += a.allocationRatio * max(0, b.seconds - a.seconds) }
@@ -136,7 +146,7 @@ public final class SimulationRecorder: Sendable {
                 allocationRatioMax: samples.map(\.allocationRatio).max() ?? 0,
                 reconfigurations: s.reconfigurations, destroyedInUse: s.destroyedInUse.count
             )
-            return SimulationResult(summary: summary, samples: samples)
+            return SimulationResult(summary: summary, samples: samples, pendingSeconds: perPod)
         }
     }
 }

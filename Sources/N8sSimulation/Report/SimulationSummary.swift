@@ -63,9 +63,13 @@ public struct SimulationSummary: Sendable, Hashable, Codable {
 public struct SimulationResult: Sendable, Hashable, Codable {
     public var summary: SimulationSummary
     public var samples: [SimulationRecorder.Sample]
+    /// Pending time of every pod in simulated seconds, by `namespace/name` (never-bound pods:
+    /// until deletion or the end).
+    public var pendingSeconds: [String: Double]
 
-    public init(summary: SimulationSummary, samples: [SimulationRecorder.Sample]) {
+    public init(summary: SimulationSummary, samples: [SimulationRecorder.Sample], pendingSeconds: [String: Double] = [:]) {
         self.summary = summary
         self.samples = samples
+        self.pendingSeconds = pendingSeconds
     }
 }

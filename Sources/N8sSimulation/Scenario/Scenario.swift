@@ -135,6 +135,8 @@ public struct Scenario: Sendable, Hashable {
     public var timing: Timing
     public var batchWindow: BatchWindow
     public var scheduler: SimScheduler.Configuration
+    /// Pods replayed one by one (from a trace), in addition to ``pods``.
+    public var replay: [WorkloadPod] = []
 
     public init(name: String, timeScale: Double = 60, stopAfter: Duration? = nil, partitioning: Partitioning = .dynamic,
                 nodes: [NodeGroup], pods: [PodGroup], timing: Timing = Timing(), batchWindow: BatchWindow = BatchWindow(),
@@ -169,6 +171,7 @@ public struct Scenario: Sendable, Hashable {
                 ))
             }
         }
+        out += replay
         return out.sorted { ($0.arrival, $0.name) < ($1.arrival, $1.name) }
     }
 

@@ -129,7 +129,10 @@ extension SimScheduler {
         var updated = pod
         var status = updated.status ?? PodStatus(phase: "Pending")
         if status.phase == nil { status.phase = "Pending" }
-        status.setCondition(PodCondition(type: "PodScheduled", status: "False", reason: reason, message: message, lastTransitionTime: clock.now))
+        // As kube-scheduler (UpdatePodCondition): the transition time moves only when the status does.
+        let previous = status.condition("PodScheduled")
+        let since = previous?.status == "False" ? previous?.lastTransitionTime ?? clock.now : clock.now
+        status.setCondition(PodCondition(type: "PodScheduled", status: "False", reason: reason, message: message, lastTransitionTime: since))
         updated.status = status
         do {
             _ = try await client.resource(Pod.self, in: pod.metadata.namespace).updateStatus(updated)

@@ -87,6 +87,28 @@ public enum TraceReplay {
         }
     }
 
+    /// A scenario replaying a pod trace on the cluster of a node trace, both mapped to `model`.
+    ///
+    /// - Parameters:
+    ///   - podsCSV, nodesCSV: file contents (``TraceCSV``); `podsFile`/`nodesFile` name them in errors.
+    ///   - compression: trace seconds per simulated second (see ``workload(_:mapping:compression:namespace:file:)``).
+    /// - Returns: the scenario (dynamic partitioning; set ``Scenario/partitioning`` for a static
+    ///   comparison) and the mapping summary to print.
+    /// - Throws: ``SimulationError`` naming the file, line and column of unusable input.
+    public static func scenario(
+        podsCSV: String, podsFile: String = "pods.csv", nodesCSV: String, nodesFile: String = "nodes.csv",
+        mapping: ProfileMapping, compression: Double = 1, timeScale: Double = 60
+    ) throws(SimulationError) -> (scenario: Scenario, summary: MappingSummary) {
+        let pods = try TraceCSV.pods(podsCSV, file: podsFile)
+        let nodes = try TraceCSV.nodes(nodesCSV, file: nodesFile)
+        let (workload, summary) = try workload(pods, mapping: mapping, compression: compression, file: podsFile)
+        let groups = nodeGroups(nodes, model: mapping.model, gpuNodesOnly: !mapping.keepsCPUOnly)
+        guard !groups.isEmpty else { throw .invalidTrace(file: nodesFile, line: 1, column: "gpu", reason: "no node with GPUs") }
+        var scenario = Scenario(name: "trace \(podsFile) on \(nodesFile) (\(mapping.model.id))", timeScale: timeScale, nodes: groups, pods: [])
+        scenario.replay = workload
+        return (scenario, summary)
+    }
+
     struct TraceShape: Hashable {
         var gpus: Int
         var cpuMilli: Int
