@@ -29,6 +29,8 @@ import Synchronization
 ///   ``Configuration/flushInterval`` of the injected clock.
 ///
 /// RBAC: `list`/`watch` pods and nodes, `create pods/binding`, `update pods/status`.
+/// In a simulation give it a client without client-side rate limit (`qps: nil`): a burst of
+/// arrivals means one binding or status write per pod.
 public struct SimScheduler: Service {
     public struct Configuration: Sendable, Hashable {
         /// `spec.schedulerName` values this scheduler serves.
