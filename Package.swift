@@ -105,12 +105,18 @@ let package = Package(
             dependencies: [
                 "KubeSim",
                 "N8sServices",
+                "KubeClient",
+                "KubeRuntime",
                 "N8sCore",
                 "KubeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -122,6 +128,7 @@ let package = Package(
                 "KubeSim",
                 "N8sCore",
                 "N8sServices",
+                "N8sSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -152,7 +159,10 @@ let package = Package(
         .testTarget(name: "N8sServicesTests", dependencies: ["N8sServices", "N8sCore", "KubeCore"]),
         .testTarget(
             name: "N8sSimulationTests",
-            dependencies: ["N8sSimulation", "N8sServices", "N8sCore", "KubeCore", "KubeClient", "KubeSim"]
+            dependencies: [
+                "N8sSimulation", "N8sServices", "N8sCore", "KubeCore", "KubeClient", "KubeSim",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim"]),
         .testTarget(
