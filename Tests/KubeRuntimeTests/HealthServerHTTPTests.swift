@@ -67,9 +67,13 @@ struct HealthServerHTTPTests {
                     lease.spec?.holderIdentity = nil
                     _ = try sim.update(lease)
                     #expect(await eventually { activity.count("h") == 3 })
+                    // The counters are updated just after each reconcile returns: poll for them.
+                    #expect(await eventually {
+                        let text = (try? await Self.get("\(base)/metrics").text) ?? ""
+                        return text.contains(#"n8s_leader_election_master_status{name="test"} 1"#)
+                            && text.contains(#"n8s_controller_runtime_reconcile_total{controller="cms",result="success"} 3"#)
+                    })
                     let text = try await Self.get("\(base)/metrics").text
-                    #expect(text.contains(#"n8s_leader_election_master_status{name="test"} 1"#))
-                    #expect(text.contains(#"n8s_controller_runtime_reconcile_total{controller="cms",result="success"} 3"#))
                     #expect(text.contains("n8s_workqueue_depth"))
                     #expect(text.contains("n8s_controller_runtime_reconcile_time_seconds"))
 

@@ -194,6 +194,9 @@ struct APIResponder: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-cache, private"
+        // The server closes a watch's connection when the watch ends (that is how it notices
+        // clients that went away); saying so up front keeps clients from reusing it.
+        headers[.connection] = "close"
         return Response(status: .ok, headers: headers, body: body)
     }
 
