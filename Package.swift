@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
@@ -61,6 +64,13 @@ let package = Package(
             dependencies: [
                 "KubeCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // Certificates for `withServer(tls:)` only; production targets do not import KubeSim.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -97,12 +107,18 @@ let package = Package(
             dependencies: [
                 "KubeSim",
                 "N8sServices",
+                "KubeClient",
+                "KubeRuntime",
                 "N8sCore",
                 "KubeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -114,6 +130,7 @@ let package = Package(
                 "KubeSim",
                 "N8sCore",
                 "N8sServices",
+                "N8sSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -136,6 +153,10 @@ let package = Package(
             name: "kube-bench",
             dependencies: ["KubeRuntime"]
         ),
+        .executableTarget(
+            name: "kubesim-bench",
+            dependencies: ["KubeSim", "KubeClient"]
+        ),
         .testTarget(name: "N8sCoreTests", dependencies: ["N8sCore", "KubeCore"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "N8sServicesTests",
@@ -147,13 +168,18 @@ let package = Package(
         ),
         .testTarget(
             name: "N8sSimulationTests",
-            dependencies: ["N8sSimulation", "N8sServices", "N8sCore", "KubeCore", "KubeClient", "KubeRuntime", "KubeSim"]
+            dependencies: [
+                "N8sSimulation", "N8sServices", "N8sCore", "KubeCore", "KubeClient", "KubeRuntime", "KubeSim",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim"]),
         .testTarget(
             name: "KubeRuntimeTests",
             dependencies: [
                 "KubeRuntime",
+                "KubeSim",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]

@@ -38,7 +38,7 @@ struct MigAgent: AsyncParsableCommand {
     @Option(help: "MIG catalog override (YAML in the schema of mig-profiles.yaml).") var catalog: String?
     @Option(help: "NVML library to dlopen.") var nvmlLibrary: String = "libnvidia-ml.so.1"
     @Flag(help: "Report what would change; change nothing.") var dryRun = false
-    @Flag(help: "Print the NVML check and exit.") var checkNVML = false
+    @Flag(help: "Print a read-only NVML check (GPUs, memory, MIG mode, profiles and placements) and exit.") var checkNVML = false
 
     func run() async throws {
         var logger = Logger(label: "n8s.mig-agent")
@@ -75,7 +75,11 @@ struct MigAgent: AsyncParsableCommand {
                 let gpus = try (0..<n).map { i -> String in
                     let d = try s.deviceInfo(i)
                     let mode = d.migMode.map { $0.current ? ($0.pending ? "enabled" : "enabled, disable pending") : ($0.pending ? "enable pending" : "disabled") } ?? "not supported"
-                    return "GPU \(i) \(d.name) \(d.memoryMiB) MiB MIG \(mode)"
+                    var line = "GPU \(i) \(d.name) \(d.memoryMiB) MiB MIG \(mode)"
+                    if d.migMode != nil, let profiles = try? s.gpuInstanceProfiles(i), !profiles.isEmpty {
+                        line += " profiles [" + profiles.map { "\($0.name) id \($0.id) max \($0.maxCount) \($0.memoryMiB) MiB {\($0.placements.map(String.init).joined(separator: ","))}:\($0.placementSize)" }.joined(separator: "; ") + "]"
+                    }
+                    return line
                 }
                 return "NVML: \(n) GPU(s)" + (gpus.isEmpty ? "" : ": " + gpus.joined(separator: "; "))
             }

@@ -26,6 +26,9 @@ struct SimAPIServer: AsyncParsableCommand {
     @Option(help: "Watch events kept for resuming watches; older versions get 410 Gone.")
     var history: Int = 100_000
 
+    @Flag(help: "Serve HTTPS with a freshly generated CA; the kubeconfig carries the CA and a client certificate (user kubesim-admin).")
+    var tls = false
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
         guard history > 0 else { throw ValidationError("--history must be positive, not \(history)") }
@@ -36,14 +39,17 @@ struct SimAPIServer: AsyncParsableCommand {
         logger.logLevel = .notice
         let sim = KubeSim(historyLimit: history)
         let path = kubeconfig ?? FileManager.default.temporaryDirectory.appendingPathComponent("n8s-kubesim/kubeconfig").path
-        let server = KubeSimServer(sim: sim, port: port, logger: logger) { bound in
+        let certificates = try tls ? KubeSimTLS.generate() : nil
+        let admin = try certificates?.issueClientCertificate(commonName: "kubesim-admin", groups: ["system:masters"])
+        let scheme = tls ? "https" : "http"
+        let server = KubeSimServer(sim: sim, port: port, tls: certificates, logger: logger) { bound in
             do {
-                try KubeconfigFile.write(server: "http://127.0.0.1:\(bound)", to: path)
-                Console.line("KubeSim is serving the Kubernetes API at http://127.0.0.1:\(bound)")
+                try KubeconfigFile.write(server: "\(scheme)://127.0.0.1:\(bound)", certificateAuthorityPEM: certificates?.caCertificatePEM, clientCertificate: admin, to: path)
+                Console.line("KubeSim is serving the Kubernetes API at \(scheme)://127.0.0.1:\(bound)")
                 Console.line("kubeconfig: \(path)")
                 Console.line("try: kubectl --kubeconfig \(path) get nodes,pods -A")
             } catch {
-                Console.line("KubeSim is serving at http://127.0.0.1:\(bound), but the kubeconfig could not be written to \(path): \(error)")
+                Console.line("KubeSim is serving at \(scheme)://127.0.0.1:\(bound), but the kubeconfig could not be written to \(path): \(error)")
             }
         }
         let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

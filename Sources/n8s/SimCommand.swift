@@ -5,6 +5,6 @@ struct Sim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
         abstract: "Run n8s on a simulated cluster (no Kubernetes or GPU needed).",
-        subcommands: [SimAPIServer.self]
+        subcommands: [SimAPIServer.self, SimTraceStats.self, SimReport.self]
     )
 }

@@ -2,7 +2,7 @@ import KubeCore
 
 /// Polls `condition` until it holds or `timeout` of real time passes (then returns `false`).
 /// Between polls it yields, so other tasks progress; it never waits on a fixed sleep.
-func eventually(timeout: Duration = .seconds(5), _ condition: @Sendable () async -> Bool) async -> Bool {
+func eventually(timeout: Duration = .seconds(30), _ condition: @Sendable () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return true }

@@ -35,10 +35,27 @@ struct AnnotationTests {
         ("n8s.nebuly.ai/status-gpu-0-bogus", "1"),
         ("n8s.nebuly.ai/status-partitioning-outcome", "Done"),
         ("n8s.nebuly.ai/spec-gpu-0-placements", "1g.5gb@0:used"),
+        ("n8s.nebuly.ai/status-gpu-0-placements", "1g.5gb@0@1:used"),
+        ("n8s.nebuly.ai/status-gpu-0-placements", "1g.5gb@0:used:free"),
+        ("n8s.nebuly.ai/status-gpu-0-placements", "1g.5gb.@0:used"),
+        ("n8s.nebuly.ai/status-gpu-0-placements", "1g.5gb@123:used"),
+        ("n8s.nebuly.ai/status-gpu-0-placements", "1g.5gb\u{301}@0:used"),
+        ("n8s.nebuly.ai/status-gpu-0010-model", "x"),
     ])
     func malformed(key: String, value: String) {
         let parsed = NodeMIGAnnotations(parsing: [key: value])
         #expect(parsed.errors.map(\.key) == [key])
+    }
+
+    @Test("placement items tolerate tabs and Unicode spaces around them, as Foundation's trimming does")
+    func spacedItems() {
+        let parsed = NodeMIGAnnotations(parsing: [
+            "n8s.nebuly.ai/status-gpu-0-placements": "\t1g.5gb@0:used , \u{00A0}1g.5gb+me@1:free\u{2003}"
+        ])
+        #expect(parsed.errors.isEmpty, "\(parsed.errors)")
+        #expect(parsed.status[0]?.instances == [
+            InstanceState(PlacedInstance("1g.5gb", at: 0), isUsed: true), InstanceState(PlacedInstance("1g.5gb+me", at: 1), isUsed: false),
+        ])
     }
 
     @Test("counts that disagree with the placement report are reported")

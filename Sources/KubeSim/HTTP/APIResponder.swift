@@ -3,23 +3,56 @@ import HTTPTypes
 import Hummingbird
 import KubeCore
 import NIOCore
+import NIOSSL
 
 /// Turns HTTP requests into ``KubeSim`` operations and their results into kube-apiserver's
 /// responses: JSON bodies, `Status` bodies on failure, chunked JSON lines for watches, and
 /// `meta.k8s.io/v1` Tables when the client asks for them (`kubectl get`).
 struct APIResponder: Sendable {
     let sim: KubeSim
+    var authentication: KubeSimAuthentication? = nil
+    /// Whether connections are TLS, so a client certificate may name the caller.
+    var readsPeerCertificate = false
     /// Largest request body accepted (kube-apiserver's limit is 3 MiB).
     static let maxBodyBytes = 3 * 1024 * 1024
 
-    func respond(to request: Request) async -> Response {
+    /// Identifies the caller, refuses unauthenticated (401) and cut-off (503) ones, and serves
+    /// the rest with ``Caller/current`` set, so faults and counters can tell clients apart.
+    func respond(to request: Request, channel: (any Channel)? = nil) async -> Response {
         do {
-            return try await route(request)
+            let caller = try await identify(request, channel: channel)
+            if sim.isCutOff(caller) {
+                throw APIStatus(code: 503, reason: "ServiceUnavailable", message: "the server is unreachable for this client (cut off by the test)")
+            }
+            return try await Caller.$current.withValue(caller) { try await route(request) }
         } catch let status as APIStatus {
             return Self.json(status.code ?? 500, Self.statusValue(status))
         } catch {
             return Self.json(500, Self.statusValue(.internalError("\(error)")))
         }
+    }
+
+    /// The caller: client certificate `CN` (verified by the TLS handshake), else the bearer
+    /// token's user. - Throws: 401 when ``authentication`` is set and the request is not authenticated.
+    func identify(_ request: Request, channel: (any Channel)?) async throws -> Caller {
+        var caller = Caller(userAgent: request.headers[.userAgent])
+        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
+            caller.bearerToken = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        }
+        if readsPeerCertificate, let channel, let certificate = try? await channel.nioSSL_peerCertificate().get(),
+            let der = try? certificate.toDERBytes()
+        {
+            caller.user = KubeSimTLS.commonName(derEncoded: der)
+        }
+        guard let authentication else { return caller }
+        if let token = caller.bearerToken {
+            guard let user = authentication.tokens[token] else { throw APIStatus.unauthorized }
+            if caller.user == nil { caller.user = user }
+        } else if caller.user == nil {
+            guard authentication.allowsAnonymous else { throw APIStatus.unauthorized }
+            caller.user = "system:anonymous"
+        }
+        return caller
     }
 
     func route(_ request: Request) async throws -> Response {
@@ -107,7 +140,7 @@ struct APIResponder: Sendable {
             return Self.json(200, try sim.patch(type, namespace: namespace, name: name, try await body(request), patchType: patchType, subresource: subresource))
         case (.delete, nil):
             let result = try sim.delete(type, namespace: namespace, name: name, options: try await deleteOptions(request, query))
-            let stillThere = (try? sim.get(type, namespace: namespace, name: name)) != nil
+            let stillThere = sim.contains(type, namespace: namespace, name: name)
             return Self.json(stillThere ? 202 : 200, result)
         case (.post, "binding") where type.group.isEmpty && type.plural == "pods":
             try sim.bind(namespace: namespace ?? "default", name: name, try await body(request))
@@ -161,6 +194,9 @@ struct APIResponder: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-cache, private"
+        // The server closes a watch's connection when the watch ends (that is how it notices
+        // clients that went away); saying so up front keeps clients from reusing it.
+        headers[.connection] = "close"
         return Response(status: .ok, headers: headers, body: body)
     }
 
@@ -229,6 +265,11 @@ struct APIResponder: Sendable {
         default: "\(error)"
         }
     }
+}
+
+extension APIStatus {
+    /// kube-apiserver's answer to a request without valid credentials.
+    static let unauthorized = APIStatus(code: 401, reason: "Unauthorized", message: "Unauthorized")
 }
 
 /// Query parameters, decoded as `application/x-www-form-urlencoded` (`+` is a space).

@@ -56,6 +56,12 @@ extension KubeSim {
         return object
     }
 
+    /// Whether the object exists, without counting a call or applying faults.
+    func contains(_ type: ResourceType, namespace: String?, name: String) -> Bool {
+        let key = ObjectKey(namespace: type.isNamespaced ? namespace : nil, name: name)
+        return state.withLock { $0.objects[type.id]?[key] != nil }
+    }
+
     /// Lists objects in key order (namespace, then name), as etcd returns them.
     ///
     /// Pages of a limited list are consistent: every page reflects the version of the first,

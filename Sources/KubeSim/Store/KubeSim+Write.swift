@@ -192,6 +192,9 @@ extension KubeSim {
         if let rv = proposed.value(at: ["metadata", "resourceVersion"])?.stringValue, !rv.isEmpty, rv != currentRV {
             throw .conflict(type.plural, name, group: type.group)
         }
+        if let meta = proposed["metadata"], meta.objectValue == nil {
+            throw .invalid(kind: type.kind, name: name, causes: [APIStatus.Cause(reason: "FieldValueInvalid", message: "Invalid value: \(meta.kindName): metadata must be an object", field: "metadata")], group: type.group)
+        }
         var next: JSONValue
         if subresource == "status" {
             next = current

@@ -32,6 +32,7 @@ public final class KubeSim: Sendable {
         for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             _ = try? create(Namespace.self, Namespace(metadata: ObjectMeta(name: name)))
         }
+        resetRequestCounts()
     }
 
     /// Serves a kind from now on (idempotent).
@@ -61,23 +62,16 @@ public final class KubeSim: Sendable {
     /// The newest resourceVersion handed out.
     public var currentResourceVersion: String { String(state.withLock { $0.revision }) }
 
-    // MARK: - Fault injection
+    // MARK: - Watches
 
-    /// Makes the next `count` calls of `verb` on `resource` fail with `status`.
-    ///
-    /// - Parameters:
-    ///   - verb: `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, or `*`;
-    ///     subresource calls use the main verb (`create` for binding and eviction).
-    ///   - resource: the plural (`pods`), `pods/status` for a subresource only, or `*`.
-    public func failNext(_ count: Int, verb: String, resource: String, with status: APIStatus) {
-        state.withLock { $0.faults.append(Fault(verb: verb, resource: resource, remaining: count, status: status)) }
-    }
-
-    /// Closes every open watch, as a restarting apiserver or a dropped connection would.
-    public func dropWatches() {
+    /// Closes open watches, as a restarting apiserver or a dropped connection would; the
+    /// clients resume from the last version they saw.
+    /// - Parameter caller: only the watches opened over HTTP by matching callers; `nil`: all.
+    public func dropWatches(of caller: CallerMatch? = nil) {
         let channels = state.withLock { s -> [WatchChannel] in
-            defer { s.watchers.removeAll() }
-            return Array(s.watchers.values)
+            let dropped = s.watchers.values.filter { caller?.matches($0.caller) ?? true }
+            for c in dropped { s.watchers[c.id] = nil }
+            return dropped
         }
         for c in channels { c.close() }
     }
@@ -105,20 +99,6 @@ public final class KubeSim: Sendable {
 
     /// How many watches are open.
     public var openWatchCount: Int { state.withLock { $0.watchers.count } }
-
-    func checkFault(verb: String, type: ResourceType, subresource: String?) throws(APIStatus) {
-        let resource = subresource.map { "\(type.plural)/\($0)" } ?? type.plural
-        let fault = state.withLock { s -> APIStatus? in
-            guard let i = s.faults.firstIndex(where: { f in
-                (f.verb == "*" || f.verb == verb) && (f.resource == "*" || f.resource == resource || (subresource == nil && f.resource == type.plural))
-            }) else { return nil }
-            s.faults[i].remaining -= 1
-            let status = s.faults[i].status
-            if s.faults[i].remaining <= 0 { s.faults.remove(at: i) }
-            return status
-        }
-        if let fault { throw fault }
-    }
 }
 
 struct Fault {
@@ -126,6 +106,8 @@ struct Fault {
     var resource: String
     var remaining: Int
     var status: APIStatus
+    /// `nil`: every caller, in process or over HTTP.
+    var caller: CallerMatch?
 }
 
 /// One stored change, kept for watches that resume and for consistent paginated lists.
@@ -150,6 +132,10 @@ struct State {
     var watchers: [UInt64: WatchChannel] = [:]
     var nextWatchID: UInt64 = 0
     var faults: [Fault] = []
+    /// Callers whose HTTP requests are refused (503) until reconnected.
+    var cutOff: [CallerMatch] = []
+    /// Calls served, by verb, resource and caller (see ``KubeSim/requestCount(verb:resource:caller:)``).
+    var requestCounts: [RequestCountKey: Int] = [:]
     var isRefusingWatches = false
 
     mutating func nextRevision() -> UInt64 {

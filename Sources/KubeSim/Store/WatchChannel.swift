@@ -48,6 +48,8 @@ public final class WatchChannel: Sendable {
     let type: ResourceType
     let filter: WatchFilter
     let allowBookmarks: Bool
+    /// Who opened it over HTTP; `nil` in process.
+    let caller: Caller?
     private let limit: Int
 
     private struct Buffer {
@@ -65,6 +67,7 @@ public final class WatchChannel: Sendable {
         self.filter = filter
         self.allowBookmarks = allowBookmarks
         self.limit = limit
+        self.caller = Caller.current
     }
 
     var isClosed: Bool { buffer.withLock { $0.isClosed } }

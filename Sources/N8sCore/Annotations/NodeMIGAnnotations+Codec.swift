@@ -35,27 +35,26 @@ extension NodeMIGAnnotations {
             return
         default: break
         }
-        if let (gpu, rest) = ProfileGrammar.gpuKey(key, kind: "status"), ["placements", "model", "mig-mode"].contains(rest) {
-            var report = status[gpu] ?? GPUStatusReport(index: gpu)
+        let statusKey = ProfileGrammar.gpuKey(key, kind: "status")
+        if let (gpu, rest) = statusKey, rest == "placements" || rest == "model" || rest == "mig-mode" {
+            // In place: copying the report out and back would copy its count dictionaries per key.
+            if status[gpu] == nil { status[gpu] = GPUStatusReport(index: gpu) }
             switch rest {
             case "placements":
-                do { report.instances = try Self.parseStatusPlacements(value) } catch { bad(error.reason) }
+                do { status[gpu]?.instances = try Self.parseStatusPlacements(value) } catch { bad(error.reason) }
             case "model":
-                if value.isEmpty { bad("must name the GPU product") } else { report.model = value }
+                if value.isEmpty { bad("must name the GPU product") } else { status[gpu]?.model = value }
             default:
-                if let mode = MIGMode(rawValue: value) { report.migMode = mode } else { bad("must be enabled, disabled or pending") }
+                if let mode = MIGMode(rawValue: value) { status[gpu]?.migMode = mode } else { bad("must be enabled, disabled or pending") }
             }
-            status[gpu] = report
-        } else if let (gpu, rest) = ProfileGrammar.gpuKey(key, kind: "status"), rest.hasSuffix("-free") || rest.hasSuffix("-used"),
+        } else if let (gpu, rest) = statusKey, rest.hasSuffix("-free") || rest.hasSuffix("-used"),
             ProfileGrammar.parse(rest.dropLast(5), allowPlus: false) != nil
         {
             guard let n = ProfileGrammar.count(value[...]) else { return bad("must be a whole count") }
-            var report = status[gpu] ?? GPUStatusReport(index: gpu)
+            if status[gpu] == nil { status[gpu] = GPUStatusReport(index: gpu) }
             let profile = MIGAnnotations.nvidiaName(fromResourceForm: String(rest.dropLast(5)))
-            if rest.hasSuffix("-free") { report.free[profile] = n } else { report.used[profile] = n }
-            report.free = report.free.filter { $0.value > 0 }
-            report.used = report.used.filter { $0.value > 0 }
-            status[gpu] = report
+            // Zero counts are not kept.
+            if rest.hasSuffix("-free") { status[gpu]?.free[profile] = n > 0 ? n : nil } else { status[gpu]?.used[profile] = n > 0 ? n : nil }
         } else if let (gpu, rest) = ProfileGrammar.gpuKey(key, kind: "spec"), rest == "placements" {
             var spec = self.spec[gpu] ?? GPUSpec(index: gpu, counts: [:], placements: nil)
             do {
@@ -80,21 +79,38 @@ extension NodeMIGAnnotations {
         if value.isEmpty { return [] }
         var out: [(PlacedInstance, Bool?)] = []
         for item in value.split(separator: ",", omittingEmptySubsequences: false) {
-            let text = item.trimmingCharacters(in: .whitespaces)
-            let failure = ValueError(reason: "item '\(text)' is not <profile>@<start>[:used|free]")
-            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-            guard parts.count == 2, ProfileGrammar.parse(parts[0]) != nil else { throw failure }
-            let tail = parts[1].split(separator: ":", omittingEmptySubsequences: false)
-            guard tail.count <= 2, let start = ProfileGrammar.count(tail[0], maxDigits: 2) else { throw failure }
+            let text = trimmingSpaces(item)
+            var failure: ValueError { ValueError(reason: "item '\(text)' is not <profile>@<start>[:used|free]") }
+            // <profile>@<start>[:<used|free>], exactly one '@' and at most one ':' after it.
+            guard let at = text.firstIndex(of: "@") else { throw failure }
+            let name = text[..<at]
+            let after = text[text.index(after: at)...]
+            guard !after.contains("@"), let parsed = ProfileGrammar.parse(name) else { throw failure }
+            let colon = after.firstIndex(of: ":")
+            guard let start = ProfileGrammar.count(after[..<(colon ?? after.endIndex)], maxDigits: 2) else { throw failure }
             var used: Bool?
-            if tail.count == 2 {
-                guard tail[1] == "used" || tail[1] == "free" else { throw failure }
-                used = tail[1] == "used"
+            if let colon {
+                let state = after[after.index(after: colon)...]
+                guard state == "used" || state == "free" else { throw failure }
+                used = state == "used"
             }
-            let profile = MIGAnnotations.nvidiaName(fromResourceForm: parts[0].replacingOccurrences(of: "+", with: "."))
+            // A base name is already the NVIDIA name; suffixes go through the resource form.
+            let profile = parsed.suffix.isEmpty
+                ? String(name) : MIGAnnotations.nvidiaName(fromResourceForm: MIGProfile.resourceForm(of: String(name)))
             out.append((PlacedInstance(profile, at: start), used))
         }
         return out
+    }
+
+    /// `text` without leading and trailing tabs and Unicode space separators (general category
+    /// Zs): what Foundation's `trimmingCharacters(in: .whitespaces)` removes, without bridging.
+    static func trimmingSpaces(_ text: Substring) -> Substring {
+        func isSpace(_ u: Unicode.Scalar) -> Bool { u == "\t" || u.properties.generalCategory == .spaceSeparator }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else {
+            return text[text.endIndex...]
+        }
+        return Substring(scalars[first...last])
     }
 
     static func parseStatusPlacements(_ value: String) throws(ValueError) -> [InstanceState] {

@@ -63,7 +63,11 @@ public struct MIGProfile: Sendable, Hashable {
     public static let resourcePrefix = "nvidia.com/mig-"
 
     /// `1g.10gb+me` → `1g.10gb.me` (resource-name form); other characters are kept.
-    public static func resourceForm(of name: String) -> String { name.replacingOccurrences(of: "+", with: ".") }
+    /// Native character mapping: Foundation's `replacingOccurrences` bridges through NSString on
+    /// Linux and dominated planning profiles.
+    public static func resourceForm(of name: String) -> String {
+        name.contains("+") ? String(name.map { $0 == "+" ? "." : $0 }) : name
+    }
 
     /// The profile named in a MIG resource name, in resource form: `nvidia.com/mig-1g.10gb.me` →
     /// `1g.10gb.me`; `nil` for any other resource.

@@ -5,41 +5,65 @@
 /// allowed starts; instances do not overlap; at most `maxCount(p)` instances of `p`; the compute
 /// slices of all instances fit the GPU's; at most one media-extension (`+me`, `+me.all`) instance,
 /// and a `+me.all` instance excludes every profile except `-me` ones (NVML header note).
+///
+/// A value type over one shared, immutable storage object: copies (one per GPU in the planner's
+/// working state, copied on every evaluation) cost one reference count, not one per table.
 public struct LayoutSpace: Sendable {
-    public let model: GPUModel
+    private final class Storage: Sendable {
+        let model: GPUModel
+        let grid: Int
+        let profiles: [MIGProfile]
+        let index: [String: Int]
+        let size: [Int]
+        let compute: [Int]
+        let maxCount: [Int]
+        let starts: [[Int]]
+        let isMediaExtension: [Bool]
+        let isAllMediaExtensions: [Bool]
+        let isNoMediaExtensions: [Bool]
+
+        init(model: GPUModel, grid: Int, profiles: [MIGProfile]) {
+            self.model = model
+            self.grid = grid
+            self.profiles = profiles
+            var index: [String: Int] = [:]
+            for (i, p) in profiles.enumerated() {
+                index[p.name] = i
+                if index[p.resourceForm] == nil { index[p.resourceForm] = i }
+            }
+            self.index = index
+            size = profiles.map { $0.placementSize ?? 0 }
+            compute = profiles.map(\.computeSlices)
+            maxCount = profiles.map(\.maxCount)
+            starts = profiles.map { $0.placements.sorted() }
+            isMediaExtension = profiles.map(\.hasMediaExtensions)
+            isAllMediaExtensions = profiles.map { $0.variant == "me.all" }
+            isNoMediaExtensions = profiles.map { $0.variant == "no-me" }
+        }
+    }
+
+    private let storage: Storage
+
+    public var model: GPUModel { storage.model }
     /// Placement-grid units (≤ 16).
-    public let grid: Int
+    public var grid: Int { storage.grid }
     /// Placeable profiles (base and variants), catalog order.
-    public let profiles: [MIGProfile]
-    let index: [String: Int]
-    let size: [Int]
-    let compute: [Int]
-    let maxCount: [Int]
-    let starts: [[Int]]
-    let isMediaExtension: [Bool]
-    let isAllMediaExtensions: [Bool]
-    let isNoMediaExtensions: [Bool]
+    public var profiles: [MIGProfile] { storage.profiles }
+    var index: [String: Int] { storage.index }
+    var size: [Int] { storage.size }
+    var compute: [Int] { storage.compute }
+    var maxCount: [Int] { storage.maxCount }
+    var starts: [[Int]] { storage.starts }
+    var isMediaExtension: [Bool] { storage.isMediaExtension }
+    var isAllMediaExtensions: [Bool] { storage.isAllMediaExtensions }
+    var isNoMediaExtensions: [Bool] { storage.isNoMediaExtensions }
 
     /// - Throws: ``LayoutError/unplannableModel(model:)`` when the catalog lacks the grid size.
     public init(_ model: GPUModel) throws(LayoutError) {
         guard let grid = model.gridSize, grid <= 16 else { throw .unplannableModel(model: model.id) }
-        self.model = model
-        self.grid = grid
-        profiles = model.profiles.filter(\.isPlaceable)
-        var index: [String: Int] = [:]
-        for (i, p) in profiles.enumerated() {
-            index[p.name] = i
-            if index[p.resourceForm] == nil { index[p.resourceForm] = i }
-        }
-        self.index = index
-        size = profiles.map { $0.placementSize ?? 0 }
-        compute = profiles.map(\.computeSlices)
-        maxCount = profiles.map(\.maxCount)
-        starts = profiles.map { $0.placements.sorted() }
-        isMediaExtension = profiles.map(\.hasMediaExtensions)
-        isAllMediaExtensions = profiles.map { $0.variant == "me.all" }
-        isNoMediaExtensions = profiles.map { $0.variant == "no-me" }
+        let profiles = model.profiles.filter(\.isPlaceable)
         if profiles.isEmpty { throw .unplannableModel(model: model.id) }
+        storage = Storage(model: model, grid: grid, profiles: profiles)
     }
 
     /// Index of a profile by NVIDIA name or resource form.

@@ -15,6 +15,8 @@ struct GPUPlanState: Sendable {
     let isChangeable: Bool
     /// Cached `canAdd` per profile index for the current state.
     var addable: [Int: Bool] = [:]
+    /// Cached `destroyToAdd` per profile index for the current state and claims.
+    private var destroyable: [Int: [Int]?] = [:]
 
     init(index: Int, space: LayoutSpace, instances: [InstanceState], isChangeable: Bool) {
         self.index = index
@@ -39,8 +41,6 @@ struct GPUPlanState: Sendable {
         return kept.indices.first { !claimed[$0] && !kept[$0].isUsed && kept[$0].placed.profile == name }
     }
 
-    var hasUnclaimedFree: Bool { kept.indices.contains { !claimed[$0] && !kept[$0].isUsed } }
-
     mutating func canAdd(_ p: Int) -> Bool {
         if let cached = addable[p] { return cached }
         var g = addedGeometry
@@ -52,11 +52,22 @@ struct GPUPlanState: Sendable {
 
     /// The fewest unclaimed free instances to destroy so that `p` can be added; `nil` if none works.
     /// Subsets are tried by size, then in start order, so the answer is deterministic.
-    func destroyToAdd(_ p: Int) -> [Int]? {
+    /// - Complexity: one layout search when even destroying every candidate leaves no room (room
+    ///   only grows as fewer instances stay, so no subset can work); else up to 2^candidates.
+    mutating func destroyToAdd(_ p: Int) -> [Int]? {
+        if let known = destroyable[p] { return known }
+        let victims = fewestVictims(p)
+        destroyable[p] = .some(victims)
+        return victims
+    }
+
+    private func fewestVictims(_ p: Int) -> [Int]? {
         let candidates = kept.indices.filter { !claimed[$0] && !kept[$0].isUsed }
         guard !candidates.isEmpty, candidates.count <= 12 else { return nil }
         var g = addedGeometry
         g[space.profiles[p].name, default: 0] += 1
+        let staying = kept.indices.filter { claimed[$0] || kept[$0].isUsed }.map { kept[$0].placed }
+        guard space.canAdd(g, keeping: staying) else { return nil }
         for size in 1...candidates.count {
             var pick = Array(0..<size)
             while true {
@@ -74,7 +85,10 @@ struct GPUPlanState: Sendable {
         return nil
     }
 
-    mutating func claim(_ i: Int) { claimed[i] = true }
+    mutating func claim(_ i: Int) {
+        claimed[i] = true
+        destroyable = [:]
+    }
 
     mutating func add(_ p: Int, destroying victims: [Int]) {
         for i in victims.sorted(by: >) {
@@ -84,6 +98,7 @@ struct GPUPlanState: Sendable {
         }
         added[p, default: 0] += 1
         addable = [:]
+        destroyable = [:]
     }
 
     /// The final layout: kept instances plus created ones at the search's placements; when that

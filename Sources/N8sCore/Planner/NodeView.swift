@@ -47,6 +47,12 @@ public struct NodeView: Sendable {
     /// Reads `node`. When the agent has not echoed the partitioner's last plan, the layout comes
     /// from the spec (instances used in the status stay used) and ``isAwaitingEcho`` is `true`.
     public init(_ node: Node, catalog: MIGCatalog) {
+        var lookups = CatalogLookups(catalog)
+        self.init(node, lookups: &lookups)
+    }
+
+    /// As ``init(_:catalog:)``, sharing catalog look-ups across the nodes of a snapshot.
+    init(_ node: Node, lookups: inout CatalogLookups) {
         let labels = node.metadata.labels ?? [:]
         name = node.metadata.name ?? ""
         productLabel = labels[MIGAnnotations.gpuProductLabel]
@@ -67,7 +73,7 @@ public struct NodeView: Sendable {
         if isCordoned { reasons.append(.cordoned) }
         var labelError: CatalogError?
         if let productLabel {
-            do { labelModel = try catalog.model(forProduct: productLabel) } catch { labelError = error }
+            do { labelModel = try lookups.model(forProduct: productLabel) } catch { labelError = error }
         }
         if case .singleStrategyUnsupported(let p, _) = labelError { reasons.append(.singleStrategy(product: p)) }
         if !annotations.status.values.contains(where: { $0.instances != nil }) && !annotations.isAwaitingEcho {
@@ -83,7 +89,7 @@ public struct NodeView: Sendable {
                 let usedNow = Set((report?.instances ?? []).filter(\.isUsed).map(\.placed))
                 view.instances = target.map { InstanceState($0, isUsed: usedNow.contains($0)) }
             }
-            view.unplannable = Self.gpuReason(&view, catalog: catalog, broken: broken.contains(index), errors: annotations.errors)
+            view.unplannable = Self.gpuReason(&view, lookups: &lookups, broken: broken.contains(index), errors: annotations.errors)
             views.append(view)
         }
         if views.isEmpty, labelError != nil, let productLabel, case .unknownModel = labelError {
@@ -102,7 +108,7 @@ public struct NodeView: Sendable {
     public var isAwaitingEcho: Bool { annotations.isAwaitingEcho }
 
     private static func gpuReason(
-        _ view: inout GPUView, catalog: MIGCatalog, broken: Bool, errors: [AnnotationError]
+        _ view: inout GPUView, lookups: inout CatalogLookups, broken: Bool, errors: [AnnotationError]
     ) -> UnplannableReason? {
         if broken {
             let text = errors.filter { $0.key.contains("-gpu-\(view.index)-") }.map(\.description).joined(separator: "; ")
@@ -110,11 +116,11 @@ public struct NodeView: Sendable {
         }
         guard let product = view.product else { return .unknownModel(product: "(none reported)") }
         let match: MIGCatalog.Match
-        do { match = try catalog.model(forProduct: product) } catch {
+        do { match = try lookups.model(forProduct: product) } catch {
             if case .singleStrategyUnsupported = error { return .singleStrategy(product: product) }
             return .unknownModel(product: product)
         }
-        guard let space = try? LayoutSpace(match.model) else { return .modelWithoutPlacements(model: match.model.id) }
+        guard let space = lookups.space(of: match.model) else { return .modelWithoutPlacements(model: match.model.id) }
         view.space = space
         switch view.migMode {
         case .disabled: return .migDisabled(gpu: view.index)

@@ -11,6 +11,10 @@ import KubeCore
 /// the node and GPUs of least cost (existing free instance < adding to a GPU already changing <
 /// changing a new GPU < destroying free instances), nodes in name order on ties. Layout search
 /// keeps every existing instance at its start and prefers long free runs. Pure and deterministic.
+///
+/// Complexity: near-linear in nodes and pods. Each kind of pod (constraints and MIG devices) keeps
+/// a ``PlacementIndex`` of nodes by cost bound, refined lazily and re-bounded only for the node a
+/// placement changed, so a pod does not scan every node (see ``Engine``).
 public struct PartitionPlanner: Sendable {
     public var catalog: MIGCatalog
 
@@ -30,8 +34,9 @@ public struct PartitionPlanner: Sendable {
         let orders: [Order] = pending.count <= 64
             ? [.smallFirst, .largeFirst, .constrainedFirst] + (1...16).map { Order.shuffled(seed: UInt64($0)) }
             : pending.count <= 1_000 ? [.smallFirst, .largeFirst, .constrainedFirst] : [.smallFirst]
+        let shapes = shapes(of: pending)
         for order in orders {
-            let plan = run(state, pending: pending, order: order, planID: planID)
+            let plan = run(state, pending: pending, shapes: shapes, order: order, planID: planID)
             if best == nil || plan.score.isBetter(than: best!.score) { best = plan }
             if best!.score.fitted == pending.count && best!.score.freeInstancesDestroyed == 0 { break }
         }
@@ -41,11 +46,13 @@ public struct PartitionPlanner: Sendable {
     /// Orders tried within one priority level; the best plan by the objective wins. Batches over 1,000 pods use small-first only.
     enum Order { case smallFirst, largeFirst, constrainedFirst, shuffled(seed: UInt64) }
 
-    private func run(_ initial: PlanningState, pending: [PendingPod], order: Order, planID: String) -> Plan {
+    private func run(
+        _ initial: PlanningState, pending: [PendingPod], shapes: [(units: Int, flexibility: Int)], order: Order, planID: String
+    ) -> Plan {
         var state = initial
-        var engine = Engine(nodes: state.nodes)
+        var engine = Engine(nodes: state.nodes, pending: pending)
         var rng = SplitMix64(seed: { if case .shuffled(let s) = order { s } else { 0 } }())
-        let keys = pending.map { (units: units($0), flexibility: flexibility($0), random: rng.next()) }
+        let keys = shapes.map { (units: $0.units, flexibility: $0.flexibility, random: rng.next()) }
         let sorted = pending.indices.sorted { a, b in
             let (pa, pb) = (pending[a], pending[b])
             if pa.priority != pb.priority { return pa.priority > pb.priority }
@@ -69,12 +76,24 @@ public struct PartitionPlanner: Sendable {
         return finish(state, outcomes: outcomes.compactMap { $0 }, fitted: fitted, planID: planID)
     }
 
-    /// Fewest allowed starts among the pod's profiles on any catalog model (4g/7g: 1, 3g: 2, 1g: 7).
-    private func flexibility(_ pod: PendingPod) -> Int {
-        var best = Int.max
-        for profile in pod.devices.keys {
-            for m in catalog.models { if let p = m.profile(named: profile), p.isPlaceable { best = min(best, p.placements.count) } }
+    /// Grid units and flexibility of each pod, the keys of the fixed orders.
+    /// - Complexity: O(pods × devices), plus O(models × profiles) per distinct profile.
+    private func shapes(of pending: [PendingPod]) -> [(units: Int, flexibility: Int)] {
+        var known: [String: Int] = [:]
+        return pending.map { pod in
+            var best = Int.max
+            for profile in pod.devices.keys {
+                if known[profile] == nil { known[profile] = flexibility(profile) }
+                best = min(best, known[profile] ?? Int.max)
+            }
+            return (units(pod), best)
         }
+    }
+
+    /// Fewest allowed starts of `profile` on any catalog model (4g/7g: 1, 3g: 2, 1g: 7).
+    private func flexibility(_ profile: String) -> Int {
+        var best = Int.max
+        for m in catalog.models { if let p = m.profile(named: profile), p.isPlaceable { best = min(best, p.placements.count) } }
         return best
     }
 

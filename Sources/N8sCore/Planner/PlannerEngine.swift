@@ -1,175 +1,260 @@
 import KubeCore
 
 /// Cost of placing one pod: free instances destroyed, then GPUs newly changed.
-struct PlacementCost: Comparable, Sendable {
+struct PlacementCost: Comparable, Hashable, Sendable {
     var destroyed: Int
     var changed: Int
     static func < (a: Self, b: Self) -> Bool { (a.destroyed, a.changed) < (b.destroyed, b.changed) }
     static let zero = PlacementCost(destroyed: 0, changed: 0)
+    /// Lower bound of any placement that destroys free instances.
+    static let destroying = PlacementCost(destroyed: 1, changed: 0)
 }
 
-/// Key of pods that behave alike on every node (same constraints, requests and devices).
-private struct PodKey: Hashable {
-    var selector: [String: String]?
-    var affinity: Affinity?
-    var tolerations: [Toleration]?
-    var requests: [String: Quantity]
-}
-
+/// Scheduling constraints of a pod: pods with equal keys pass the same static predicates.
 private struct ConstraintKey: Hashable {
     var selector: [String: String]?
     var affinity: Affinity?
     var tolerations: [Toleration]?
+
+    init(_ spec: PodSpec) {
+        selector = spec.nodeSelector
+        affinity = spec.affinity
+        tolerations = spec.tolerations
+    }
+}
+
+/// Pods that cost the same on every node (same constraints, same MIG devices) share an index;
+/// their other requests may differ and are checked per pod.
+private struct IndexKey: Hashable {
+    var constraints: ConstraintKey
+    var devices: [String: Int]
+}
+
+/// The static predicates of one ``ConstraintKey`` on every node.
+private struct StaticFit {
+    var passes: [Bool]
+    var eligible: Int
+    /// The first failure in node order, for the reason when no node is eligible.
+    var firstFailure: FitFailure?
 }
 
 extension PartitionPlanner {
-    /// The greedy placement loop with its caches. Failure memos rely on monotonicity: without a
-    /// destroy on a node, its room only shrinks, so a pod kind that failed there fails again.
+    /// The greedy placement loop with its indexes.
+    ///
+    /// Each pod goes to the first node, in name order, of least ``PlacementCost`` among the nodes
+    /// that pass its predicates (the order the planner's objective asks for: no destroy before
+    /// any destroy, then fewer GPUs changed). Rather than costing every node for every pod, each
+    /// kind of pod keeps a ``PlacementIndex``: nodes bucketed by a lower bound of their cost,
+    /// refined only when the search reaches them, and re-bounded only when a placement changed
+    /// them (the placement log). A pod that fits nowhere costs nothing once its kind has been
+    /// refined on every node, until a placement changes a node.
+    ///
+    /// - Complexity: per pod, O(levels × nodes / 4096) to search plus one evaluation per node it
+    ///   refines; over a run, each kind refines a node at most twice per version of that node, so
+    ///   the total is O(kinds × (nodes + pods)) evaluations instead of O(pods × nodes).
     struct Engine {
         var nodes: [PlanningNode]
-        private var staticPass: [ConstraintKey: [Int8]] = [:]
-        private var failedZeroDestroy: [PodKey: [Int]] = [:]
-        private var failedWithDestroy: [PodKey: [Int]] = [:]
+        private var statics: [ConstraintKey: StaticFit] = [:]
+        private var indexes: [IndexKey: PlacementIndex] = [:]
+        private var minimumRequests: [IndexKey: PodRequests] = [:]
+        /// A small number per profile the pending pods ask for (per-node memos are arrays).
+        private var profileIDs: [String: Int] = [:]
+        /// Node of each placement, in order (a placement changes exactly one node).
+        private var log: [Int] = []
 
-        init(nodes: [PlanningNode]) { self.nodes = nodes }
-
-        mutating func place(_ pod: PendingPod) -> Plan.PodOutcome {
-            let ckey = ConstraintKey(selector: pod.spec.nodeSelector, affinity: pod.spec.affinity, tolerations: pod.spec.tolerations)
-            let key = PodKey(selector: ckey.selector, affinity: ckey.affinity, tolerations: ckey.tolerations, requests: pod.requests.resources)
-            var passes = staticPass[ckey] ?? [Int8](repeating: 0, count: nodes.count)
-            var firstFailure: FitFailure?
-            var eligible = 0
-            var best: (cost: PlacementCost, node: Int, gpus: [GPUPlanState], existingOnly: Bool)?
-            for allowDestroy in [false, true] {
-                var memo = (allowDestroy ? failedWithDestroy[key] : failedZeroDestroy[key]) ?? [Int](repeating: -1, count: nodes.count)
-                for n in nodes.indices {
-                    if passes[n] == 0 {
-                        let f = NodeFit.staticFailure(of: pod.spec, on: nodes[n].node)
-                        passes[n] = f == nil ? 1 : 2
-                        if firstFailure == nil, let f { firstFailure = f }
-                    }
-                    guard passes[n] == 1 else { continue }
-                    eligible += allowDestroy ? 0 : 1
-                    if memo[n] == nodes[n].destroyVersion { continue }
-                    let floor = allowDestroy ? PlacementCost(destroyed: 1, changed: 0)
-                        : (nodes[n].hasChangedGPU || nodes[n].hasUnclaimedFree ? .zero : PlacementCost(destroyed: 0, changed: 1))
-                    if let best, best.cost <= floor { continue }
-                    if let f = NodeFit.resourceFailure(pod.requests, free: nodes[n].free, freePods: nodes[n].freePods, skip: { $0.hasPrefix(MIGProfile.resourcePrefix) }) {
-                        if firstFailure == nil { firstFailure = f }
-                        memo[n] = nodes[n].destroyVersion
-                        continue
-                    }
-                    // Warm the per-GPU caches on the real state so evaluation copies inherit them.
-                    for g in nodes[n].gpus.indices where nodes[n].gpus[g].isChangeable {
-                        for profile in pod.devices.keys {
-                            if let p = nodes[n].gpus[g].space.profileIndex(profile), nodes[n].gpus[g].addable[p] == nil {
-                                _ = nodes[n].gpus[g].canAdd(p)
-                            }
-                        }
-                    }
-                    // Fast path: one device without destroys is costed on the real state, no copy.
-                    if !allowDestroy, pod.devices.count == 1, pod.devices.first?.value == 1, let profile = pod.devices.first?.key {
-                        guard let cost = Self.singleDeviceCost(profile, on: nodes[n].gpus) else {
-                            memo[n] = nodes[n].destroyVersion
-                            continue
-                        }
-                        if best == nil || cost < best!.cost {
-                            guard let option = Self.evaluate(pod.devices, on: nodes[n].gpus, allowDestroy: false) else { continue }
-                            best = (option.cost, n, option.gpus, option.existingOnly)
-                            if option.cost == .zero { break }
-                        }
-                        continue
-                    }
-                    guard let option = Self.evaluate(pod.devices, on: nodes[n].gpus, allowDestroy: allowDestroy) else {
-                        memo[n] = nodes[n].destroyVersion
-                        continue
-                    }
-                    if best == nil || option.cost < best!.cost {
-                        best = (option.cost, n, option.gpus, option.existingOnly)
-                        if option.cost == .zero && !allowDestroy { break }
-                    }
+        /// - Parameter pending: the pods this run will place (their requests bound the indexes).
+        init(nodes: [PlanningNode], pending: [PendingPod]) {
+            self.nodes = nodes
+            for pod in pending {
+                let key = IndexKey(constraints: ConstraintKey(pod.spec), devices: pod.devices)
+                let own = pod.requests.resources.filter { !$0.key.hasPrefix(MIGProfile.resourcePrefix) }
+                if let current = minimumRequests[key]?.resources {
+                    var lower: [String: Quantity] = [:]
+                    for (name, q) in current { if let mine = own[name] { lower[name] = min(q, mine) } }
+                    minimumRequests[key] = PodRequests(resources: lower)
+                } else {
+                    minimumRequests[key] = PodRequests(resources: own)
                 }
-                if allowDestroy { failedWithDestroy[key] = memo } else { failedZeroDestroy[key] = memo }
-                if best != nil { break }
             }
-            staticPass[ckey] = passes
-            guard let best else {
+        }
+
+        /// The memo number of `profile`, numbering a new one when needed.
+        private mutating func profileID(_ profile: String) -> Int {
+            if let id = profileIDs[profile] { return id }
+            profileIDs[profile] = profileIDs.count
+            return profileIDs.count - 1
+        }
+
+        /// Places `pod` on the cheapest node (see ``Engine``), updating that node's state.
+        mutating func place(_ pod: PendingPod) -> Plan.PodOutcome {
+            let constraints = ConstraintKey(pod.spec)
+            let fit = staticFit(constraints, pod.spec)
+            let key = IndexKey(constraints: constraints, devices: pod.devices)
+            var index = indexes.removeValue(forKey: key)
+                ?? PlacementIndex(nodeCount: nodes.count, minimumRequests: minimumRequests[key] ?? PodRequests(resources: [:]))
+            let profiles = pod.devices.keys.sorted().map { name in (name, profileID(name)) }
+            refresh(&index, fit: fit, devices: pod.devices, profiles: profiles)
+            let found = search(&index, pod)
+            indexes[key] = index
+            guard let (n, option) = found else {
                 let reason: String
-                if eligible == 0 {
-                    reason = firstFailure.map { "no plannable node passes the scheduler's predicates (\($0))" } ?? "no plannable node"
+                if fit.eligible == 0 {
+                    reason = fit.firstFailure.map { "no plannable node passes the scheduler's predicates (\($0))" } ?? "no plannable node"
                 } else {
                     let wanted = pod.devices.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", ")
-                    reason = "no layout that keeps used instances gives \(wanted) on the \(eligible) eligible node(s)"
+                    reason = "no layout that keeps used instances gives \(wanted) on the \(fit.eligible) eligible node(s)"
                 }
                 return Plan.PodOutcome(namespace: pod.namespace, name: pod.name, fits: false, node: nil, fitsWithoutChange: false, reason: reason)
             }
-            if best.cost.destroyed > 0 { nodes[best.node].destroyVersion += 1 }
-            nodes[best.node].gpus = best.gpus
+            nodes[n].place(gpus: option.gpus)
             for (k, q) in pod.requests.resources where !k.hasPrefix(MIGProfile.resourcePrefix) {
-                nodes[best.node].free[k] = (nodes[best.node].free[k] ?? .zero) - q
+                nodes[n].free[k] = (nodes[n].free[k] ?? .zero) - q
             }
-            nodes[best.node].freePods -= 1
+            nodes[n].freePods -= 1
+            log.append(n)
             return Plan.PodOutcome(
-                namespace: pod.namespace, name: pod.name, fits: true, node: nodes[best.node].name,
-                fitsWithoutChange: best.existingOnly, reason: nil)
+                namespace: pod.namespace, name: pod.name, fits: true, node: nodes[n].name,
+                fitsWithoutChange: option.existingOnly, reason: nil)
         }
 
-        /// Cost of one device on a node without destroying anything, from cached per-GPU answers.
-        static func singleDeviceCost(_ profile: String, on gpus: [GPUPlanState]) -> PlacementCost? {
-            var best: PlacementCost?
-            for g in gpus.indices {
-                guard let p = gpus[g].space.profileIndex(profile) else { continue }
-                if gpus[g].freeInstance(of: p) != nil { return .zero }
-                guard gpus[g].isChangeable, gpus[g].addable[p] == true else { continue }
-                let cost = PlacementCost(destroyed: 0, changed: gpus[g].isChanged ? 0 : 1)
-                if best == nil || cost < best! { best = cost }
+        /// The static predicates of `constraints` on every node, computed once per key.
+        /// - Complexity: O(nodes) the first time, O(1) after.
+        private mutating func staticFit(_ constraints: ConstraintKey, _ spec: PodSpec) -> StaticFit {
+            if let known = statics[constraints] { return known }
+            var fit = StaticFit(passes: [], eligible: 0, firstFailure: nil)
+            fit.passes.reserveCapacity(nodes.count)
+            for node in nodes {
+                let failure = NodeFit.staticFailure(of: spec, on: node.node)
+                fit.passes.append(failure == nil)
+                if failure == nil { fit.eligible += 1 } else if fit.firstFailure == nil { fit.firstFailure = failure }
             }
-            return best
+            statics[constraints] = fit
+            return fit
         }
 
-        /// Places every device of a pod on one node's GPUs (largest devices first), cheapest GPU each.
-        static func evaluate(
-            _ devices: [String: Int], on original: [GPUPlanState], allowDestroy: Bool
-        ) -> (cost: PlacementCost, gpus: [GPUPlanState], existingOnly: Bool)? {
-            var gpus = original
-            var total = PlacementCost.zero
-            var existingOnly = true
-            var units: [String] = []
-            for (profile, n) in devices.sorted(by: { $0.key < $1.key }) { units += repeatElement(profile, count: n) }
-            units.sort { (sizeHint($0), $0) > (sizeHint($1), $1) }
-            for profile in units {
-                var choice: (cost: PlacementCost, gpu: Int, existing: Int?, victims: [Int], p: Int)?
-                for g in gpus.indices {
-                    guard let p = gpus[g].space.profileIndex(profile) else { continue }
-                    if let i = gpus[g].freeInstance(of: p) {
-                        choice = (.zero, g, i, [], p)
-                        break
-                    }
-                    guard gpus[g].isChangeable else { continue }
-                    let changed = gpus[g].isChanged ? 0 : 1
-                    if let c = choice, c.cost <= PlacementCost(destroyed: 0, changed: changed) { continue }
-                    if gpus[g].canAdd(p) {
-                        choice = (PlacementCost(destroyed: 0, changed: changed), g, nil, [], p)
-                    } else if allowDestroy, choice == nil || choice!.cost.destroyed > 0, let victims = gpus[g].destroyToAdd(p) {
-                        let cost = PlacementCost(destroyed: victims.count, changed: changed)
-                        if choice == nil || cost < choice!.cost { choice = (cost, g, nil, victims, p) }
-                    }
+        /// Bounds every node on first use, then re-bounds the nodes placed on since the last use.
+        /// - Complexity: O(nodes) the first time; O(placements since the last use) after.
+        private mutating func refresh(
+            _ index: inout PlacementIndex, fit: StaticFit, devices: [String: Int], profiles: [(name: String, id: Int)]
+        ) {
+            if !index.isBuilt {
+                for n in nodes.indices { bound(&index, n, fit: fit, devices: devices, profiles: profiles) }
+                index.isBuilt = true
+            } else {
+                for n in log[index.logPosition...] where index.version[n] != nodes[n].version {
+                    bound(&index, n, fit: fit, devices: devices, profiles: profiles)
                 }
-                guard let c = choice else { return nil }
-                if let i = c.existing {
-                    gpus[c.gpu].claim(i)
+            }
+            index.logPosition = log.count
+        }
+
+        /// Puts node `n` in the bucket of a cheap lower bound of its cost, or excludes it. Without a
+        /// changed GPU or an unclaimed free instance of a requested profile, the first device
+        /// already needs a GPU changed; one device with such a free instance costs exactly zero.
+        /// - Complexity: O(GPUs × instances × profiles requested).
+        private mutating func bound(
+            _ index: inout PlacementIndex, _ n: Int, fit: StaticFit, devices: [String: Int], profiles: [(name: String, id: Int)]
+        ) {
+            let v = nodes[n].version
+            guard fit.passes[n], NodeFit.resourceFailure(index.minimumRequests, free: nodes[n].free, freePods: nodes[n].freePods) == nil else {
+                return index.set(n, .excluded, .zero, version: v)
+            }
+            if devices.isEmpty { return index.set(n, .exact, .zero, version: v) }
+            var hasFree = false
+            for (profile, id) in profiles where nodes[n].hasFreeInstance(of: profile, id: id) {
+                hasFree = true
+                break
+            }
+            if hasFree && devices.count == 1 && devices.first?.value == 1 {
+                index.set(n, .exact, .zero, version: v)
+            } else if hasFree || nodes[n].hasChangedGPU {
+                index.set(n, .bound, .zero, version: v)
+            } else {
+                index.set(n, .bound, PlacementCost(destroyed: 0, changed: 1), version: v)
+            }
+        }
+
+        /// The first node, in name order, of least exact cost that passes the pod's resource
+        /// check, with the evaluated placement; `nil` when none. Levels are visited from the
+        /// lowest; bounds met on the way are refined, which only moves nodes to higher levels.
+        private mutating func search(
+            _ index: inout PlacementIndex, _ pod: PendingPod
+        ) -> (Int, (cost: PlacementCost, gpus: [GPUPlanState], existingOnly: Bool))? {
+            var level = index.lowestLevel(above: nil)
+            while let l = level {
+                var next = index.first(at: l, from: 0)
+                while let n = next {
+                    next = index.first(at: l, from: n + 1)
+                    let short = NodeFit.resourceFailure(
+                        pod.requests, free: nodes[n].free, freePods: nodes[n].freePods, skip: { $0.hasPrefix(MIGProfile.resourcePrefix) })
+                    guard short == nil else { continue }
+                    if index.stage[n] != .exact { refine(&index, n, devices: pod.devices) }
+                    guard index.stage[n] == .exact, index.level[n] == l else { continue }
+                    guard let option = Self.evaluate(pod.devices, on: nodes[n].gpus, allowDestroy: l.destroyed > 0), option.cost == l else {
+                        // Not reached: the evaluation is deterministic. Keep the index truthful anyway.
+                        index.set(n, .excluded, .zero, version: nodes[n].version)
+                        continue
+                    }
+                    return (n, option)
+                }
+                level = index.lowestLevel(above: l)
+            }
+            return nil
+        }
+
+        /// One refinement step of node `n`: a bound becomes the exact cost without destroys (or
+        /// the destroy bound); the destroy bound becomes the exact cost with destroys (or none).
+        private mutating func refine(_ index: inout PlacementIndex, _ n: Int, devices: [String: Int]) {
+            let v = nodes[n].version
+            switch index.stage[n] {
+            case .bound:
+                let cost: PlacementCost?
+                if devices.count == 1, devices.first?.value == 1, let profile = devices.first?.key {
+                    cost = singleDeviceCost(profile, node: n)
                 } else {
-                    existingOnly = false
-                    gpus[c.gpu].add(c.p, destroying: c.victims)
+                    warmCaches(n, devices: devices)
+                    cost = Self.evaluate(devices, on: nodes[n].gpus, allowDestroy: false)?.cost
                 }
-                total.destroyed += c.cost.destroyed
-                total.changed += c.cost.changed
+                if let cost { index.set(n, .exact, cost, version: v) } else { index.set(n, .needsDestroy, .destroying, version: v) }
+            case .needsDestroy:
+                if let cost = Self.evaluate(devices, on: nodes[n].gpus, allowDestroy: true)?.cost {
+                    index.set(n, .exact, cost, version: v)
+                } else {
+                    index.set(n, .excluded, .zero, version: v)
+                }
+            case .exact, .excluded:
+                break
             }
-            return (total, gpus, existingOnly)
         }
 
-        private static func sizeHint(_ profile: String) -> Int {
-            ProfileGrammar.parse(profile[...]).map { $0.g * 1000 + $0.gb } ?? 0
+        /// The cost ``evaluate(_:on:allowDestroy:)`` gives one device of `profile` on node `n`
+        /// without destroys: zero for a free instance or room on a changed GPU, one GPU changed
+        /// for room on another. Asks `canAdd` only as far as the answer needs, caching it on the
+        /// real state so later evaluations and pods reuse it.
+        private mutating func singleDeviceCost(_ profile: String, node n: Int) -> PlacementCost? {
+            for g in nodes[n].gpus.indices {
+                if let p = nodes[n].gpus[g].space.profileIndex(profile), nodes[n].gpus[g].freeInstance(of: p) != nil { return .zero }
+            }
+            for isChanged in [true, false] {
+                for g in nodes[n].gpus.indices where nodes[n].gpus[g].isChangeable && nodes[n].gpus[g].isChanged == isChanged {
+                    if let p = nodes[n].gpus[g].space.profileIndex(profile), nodes[n].gpus[g].canAdd(p) {
+                        return PlacementCost(destroyed: 0, changed: isChanged ? 0 : 1)
+                    }
+                }
+            }
+            return nil
+        }
+
+        /// Fills the per-GPU `canAdd` caches of node `n` for the pod's profiles on the real state,
+        /// so that the copies evaluation works on inherit them.
+        private mutating func warmCaches(_ n: Int, devices: [String: Int]) {
+            for g in nodes[n].gpus.indices where nodes[n].gpus[g].isChangeable {
+                for profile in devices.keys {
+                    if let p = nodes[n].gpus[g].space.profileIndex(profile), nodes[n].gpus[g].addable[p] == nil {
+                        _ = nodes[n].gpus[g].canAdd(p)
+                    }
+                }
+            }
         }
     }
 }

@@ -7,11 +7,40 @@ struct PlanningNode: Sendable {
     var free: [String: Quantity]
     var freePods: Int
     var gpus: [GPUPlanState]
-    /// Bumped whenever the plan destroys instances here (room may appear for later pods).
-    var destroyVersion = 0
+    /// Bumped on every placement here: the engine's indexes re-cost the node when it changes.
+    private(set) var version = 0
+
+    /// By the engine's profile id: 0 unknown, 1 no, 2 yes — whether some GPU has an unclaimed
+    /// free instance of that profile. Cleared whenever the GPUs change (``place(gpus:)``).
+    private var freeInstanceMemo: [UInt8] = []
+
+    init(name: String, node: Node, free: [String: Quantity], freePods: Int, gpus: [GPUPlanState]) {
+        self.name = name
+        self.node = node
+        self.free = free
+        self.freePods = freePods
+        self.gpus = gpus
+    }
 
     var hasChangedGPU: Bool { gpus.contains(where: \.isChanged) }
-    var hasUnclaimedFree: Bool { gpus.contains(where: \.hasUnclaimedFree) }
+
+    /// `true` when some GPU has an unclaimed free instance of `profile` (resource form or name),
+    /// memoized under `id` (the engine numbers the profiles pods ask for, from 0).
+    /// - Complexity: O(GPUs × instances) once per profile and version of the node, then O(1).
+    mutating func hasFreeInstance(of profile: String, id: Int) -> Bool {
+        if id < freeInstanceMemo.count, freeInstanceMemo[id] != 0 { return freeInstanceMemo[id] == 2 }
+        let found = gpus.contains { g in g.space.profileIndex(profile).map { g.freeInstance(of: $0) != nil } ?? false }
+        if id >= freeInstanceMemo.count { freeInstanceMemo += [UInt8](repeating: 0, count: id + 1 - freeInstanceMemo.count) }
+        freeInstanceMemo[id] = found ? 2 : 1
+        return found
+    }
+
+    /// Takes the GPU states of a placement and bumps ``version``.
+    mutating func place(gpus newGPUs: [GPUPlanState]) {
+        gpus = newGPUs
+        freeInstanceMemo = []
+        version += 1
+    }
 }
 
 /// The planner's working copy of the cluster, built from a snapshot.
@@ -30,8 +59,9 @@ struct PlanningState: Sendable {
         }
         var planning: [PlanningNode] = []
         var skipped: [Plan.SkippedNode] = []
+        var lookups = CatalogLookups(catalog)
         for node in nodes.sorted(by: { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }) {
-            let view = NodeView(node, catalog: catalog)
+            let view = NodeView(node, lookups: &lookups)
             let gpuReasons = view.gpus.compactMap(\.unplannable)
             guard view.isPlannable else {
                 skipped.append(Plan.SkippedNode(name: view.name, reasons: view.unplannable.isEmpty ? gpuReasons : view.unplannable))

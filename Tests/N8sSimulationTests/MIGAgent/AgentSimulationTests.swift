@@ -107,7 +107,7 @@ struct AgentSimulationTests {
 
     @Test("C01: the plugin does not stop: restore, Failed, devices still advertised, retried on the same spec")
     func pauseTimesOut() async throws {
-        try await H.run(gpus: 1, settings: { $0.pausedValue = "something-else" }, configure: { $0.pauseTimeout = .seconds(5); $0.retryInitial = .seconds(3) }, seed: { nvml in
+        try await H.run(gpus: 1, settings: { $0.pausedValue = "something-else" }, configure: { $0.pauseTimeout = .seconds(5); $0.retryInitial = .seconds(60) }, seed: { nvml in
             try nvml.seed(gpu: 0, PlacedInstance("7g.40gb", at: 0))
         }) { h in
             try await h.waitFor("the 7g is advertised") { h.allocatable == ["nvidia.com/mig-7g.40gb": 1] }
@@ -121,7 +121,7 @@ struct AgentSimulationTests {
             h.node.settings.pausedValue = "paused-for-mig-change"
             node = try await h.pass()
             #expect(node.status?.condition("N8sMigAgent")?.message?.contains("retrying") == true)
-            try await h.clock.sleep(for: .seconds(4))
+            try await h.clock.sleep(for: .seconds(61))
             node = try await h.pass()
             #expect(node.metadata.annotations?[Self.ann.statusPartitioningOutcome] == "Applied")
             #expect(h.nvml.gpus[0].layout == H.placed("3g.20gb@0,3g.20gb@4"))

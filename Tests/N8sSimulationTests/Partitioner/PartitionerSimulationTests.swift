@@ -64,8 +64,9 @@ struct PartitionerSimulationTests {
             }
         }
 
-        /// Waits (bounded, on the shared clock) until `condition` holds.
-        func waitFor(_ what: String, timeout: Duration = .seconds(600), _ condition: () throws -> Bool) async throws -> Bool {
+        /// Waits (bounded, on the shared clock) until `condition` holds. At 50× a loaded machine
+        /// stretches clock time, so the bound is generous (a minute of real time); a pass takes seconds.
+        func waitFor(_ what: String, timeout: Duration = .seconds(3000), _ condition: () throws -> Bool) async throws -> Bool {
             let start = clock.now
             while !(try condition()) {
                 if clock.elapsed(since: start) > timeout {
@@ -124,6 +125,9 @@ struct PartitionerSimulationTests {
             config.podResourcesSocket = socket
             config.pollInterval = .seconds(1)
             config.retryInitial = .seconds(5)
+            // Upper bounds only: under load, 50× turns short real stalls into long clock waits.
+            config.pauseTimeout = .seconds(900)
+            config.resumeTimeout = .seconds(900)
             config.lockFile = FileManager.default.temporaryDirectory.appendingPathComponent("n8s-lock-\(UUID().uuidString.prefix(8))").path
             let agent = MIGAgent(
                 config: config, client: client, nvml: node.nvml, podResources: PodResourcesClient(socketPath: socket),

@@ -1,0 +1,75 @@
+import Foundation
+
+/// The figures of one run (what the summary table, `--output json` and `--compare` show).
+public struct SimulationSummary: Sendable, Hashable, Codable {
+    public var name: String
+    /// `dynamic` or `static:<geometry>`.
+    public var partitioning: String
+    public var simulatedSeconds: Double
+    public var podsArrived: Int
+    public var podsScheduled: Int
+    /// Pods still waiting at the end.
+    public var podsPending: Int
+    /// Median pending time in simulated seconds (never-bound pods count until deletion or the end).
+    public var pendingP50Seconds: Double
+    public var pendingP95Seconds: Double
+    /// Time-weighted mean of allocated GPU memory ÷ capacity, 0...1.
+    public var allocationRatioMean: Double
+    public var allocationRatioMax: Double
+    /// MIG reconfigurations (per GPU).
+    public var reconfigurations: Int
+    /// MIG devices destroyed while in use or reserved by a bound pod: must be 0.
+    public var destroyedInUse: Int
+
+    /// Label of a run in tables and legends: the partitioning mode, or the name when they differ.
+    public var label: String { partitioning }
+
+    /// Rows of the summary: metric name and value text.
+    public var rows: [(String, String)] {
+        [
+            ("pods arrived", "\(podsArrived)"),
+            ("pods scheduled", "\(podsScheduled)"),
+            ("pods still pending", "\(podsPending)"),
+            ("pending time p50", DurationText.format(.seconds(pendingP50Seconds.rounded()))),
+            ("pending time p95", DurationText.format(.seconds(pendingP95Seconds.rounded()))),
+            ("GPU memory allocated (mean)", String(format: "%.1f%%", allocationRatioMean * 100)),
+            ("GPU memory allocated (max)", String(format: "%.1f%%", allocationRatioMax * 100)),
+            ("MIG reconfigurations", "\(reconfigurations)"),
+            ("devices destroyed in use (must be 0)", "\(destroyedInUse)"),
+            ("simulated time", DurationText.format(.seconds(simulatedSeconds.rounded()))),
+        ]
+    }
+
+    /// The summary table of one run.
+    public var table: String { Self.compare([self]) }
+
+    /// Runs side by side: one column per run, one row per figure.
+    public static func compare(_ runs: [SimulationSummary]) -> String {
+        var rows: [[String]] = [["", ] + runs.map(\.label)]
+        guard let first = runs.first else { return "" }
+        for (i, row) in first.rows.enumerated() { rows.append([row.0] + runs.map { $0.rows[i].1 }) }
+        return TextTable.render(rows)
+    }
+
+    /// JSON of several runs' figures (an array), keys sorted, pretty-printed.
+    public static func json(_ runs: [SimulationSummary]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(runs), as: UTF8.self)
+    }
+}
+
+/// One run's figures and time series.
+public struct SimulationResult: Sendable, Hashable, Codable {
+    public var summary: SimulationSummary
+    public var samples: [SimulationRecorder.Sample]
+    /// Pending time of every pod in simulated seconds, by `namespace/name` (never-bound pods:
+    /// until deletion or the end).
+    public var pendingSeconds: [String: Double]
+
+    public init(summary: SimulationSummary, samples: [SimulationRecorder.Sample], pendingSeconds: [String: Double] = [:]) {
+        self.summary = summary
+        self.samples = samples
+        self.pendingSeconds = pendingSeconds
+    }
+}
