@@ -110,26 +110,42 @@ extension KubeSim {
         _ body: @Sendable (URL) async throws -> T
     ) async throws -> T {
         if let tls { _ = try tls.serverConfiguration() }  // fail here, not in the server task
+        var logger = Logger(label: "n8s.kubesim")
+        logger.logLevel = .warning
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
+        let server = KubeSimServer(sim: self, tls: tls, authentication: authentication, logger: logger) { port in
+            portSink.yield(port)
+            portSink.finish()
+        }
+        // Stopped by graceful shutdown, not cancellation: open watches are ended first and every
+        // response in flight completes, so no connection is torn down mid-write.
+        let services = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { portSink.finish() }
-                try await KubeSimServer(sim: self, tls: tls, authentication: authentication, logger: Logger(label: "n8s.kubesim")) { port in
-                    portSink.yield(port)
-                    portSink.finish()
-                }.run()
-                return nil
+                try await services.run()
             }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else {
-                _ = try await group.next()  // the server's own error, e.g. a port in use
+                try await group.next()  // the server's own error, e.g. a port in use
                 throw CancellationError()
             }
-            let result = try await body(URL(string: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)")!)
-            dropWatches()
+            let outcome: Result<T, any Error>
+            do {
+                outcome = .success(try await body(URL(string: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)")!))
+            } catch {
+                outcome = .failure(error)
+            }
+            await services.triggerGracefulShutdown()
+            // A request that never ends would hold the shutdown: give up waiting after 10 s.
+            group.addTask {
+                try await Task.sleep(for: .seconds(10))
+                throw CancellationError()
+            }
+            _ = try? await group.next()
             group.cancelAll()
-            while let next = try? await group.next() { if next == nil { break } }
-            return result
+            while (try? await group.next()) != nil {}
+            return try outcome.get()
         }
     }
 }
