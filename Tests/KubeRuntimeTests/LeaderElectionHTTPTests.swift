@@ -77,7 +77,8 @@ struct LeaderElectionHTTPTests {
                 await a.group.triggerGracefulShutdown()
                 #expect(await eventually(timeout: .seconds(10)) { b.leadership.isLeading })
                 let graceful = Self.clock.elapsed(since: started)
-                #expect(graceful <= .seconds(15), "graceful takeover after \(graceful)")
+                // Within the lease duration, plus slack for a loaded machine (5× real time).
+                #expect(graceful <= .seconds(15) + .seconds(10), "graceful takeover after \(graceful)")
                 #expect(await eventually(timeout: .seconds(10)) { activity.count("b") >= 10 })
 
                 // Cut-off: every request of b fails; b steps down at its renew deadline, c takes over

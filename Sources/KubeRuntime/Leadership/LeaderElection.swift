@@ -65,7 +65,11 @@ public struct LeaderElection: Service {
                 try await cancelWhenGracefulShutdown {
                     while try await !attempt(observer) { try await clock.sleep(for: retryPeriod) }
                 }
-            } catch { return }
+            } catch {
+                // A leader that stepped down at its renew deadline may still be named in the lease.
+                await release()
+                return
+            }
             guard !Task.isShuttingDownGracefully else { return await release() }
             logger.info("became leader", metadata: ["lease": "\(leaseName)", "identity": "\(identity)"])
             leadership.set(leading: true)
@@ -155,11 +159,15 @@ public struct LeaderElection: Service {
     /// Gives the lease up if this process holds it: empty holder, so others need not wait it out.
     private func release() async {
         do {
-            guard var lease = try await leases.getIfPresent(leaseName), lease.spec?.holderIdentity == identity else { return }
-            let now = MicroTime(clock.now)
-            lease.spec = Lease.Spec(holderIdentity: nil, leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: lease.spec?.leaseTransitions)
-            _ = try await leases.update(lease)
-            logger.info("released lease", metadata: ["lease": "\(leaseName)", "identity": "\(identity)"])
+            // A renew abandoned at shutdown may still land first: re-read and retry on a conflict.
+            let released = try await retryOnConflict { () async throws -> Bool in
+                guard var lease = try await leases.getIfPresent(leaseName), lease.spec?.holderIdentity == identity else { return false }
+                let now = MicroTime(clock.now)
+                lease.spec = Lease.Spec(holderIdentity: nil, leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: lease.spec?.leaseTransitions)
+                _ = try await leases.update(lease)
+                return true
+            }
+            if released { logger.info("released lease", metadata: ["lease": "\(leaseName)", "identity": "\(identity)"]) }
         } catch {
             logger.warning("could not release lease", metadata: ["lease": "\(leaseName)", "error": "\(error)"])
         }

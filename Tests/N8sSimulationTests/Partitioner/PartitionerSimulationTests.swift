@@ -137,6 +137,10 @@ struct PartitionerSimulationTests {
         var settings = PartitionerConfig()
         settings.batchWindowIdleSeconds = 5
         settings.batchWindowTimeoutSeconds = 20
+        // At 50× real time a loaded machine stretches simulated time: keep reservations and
+        // acknowledgements from expiring because of the machine, so "planned at most once" holds.
+        settings.planAckTimeoutSeconds = 7200
+        settings.plannedPodTTLSeconds = 7200
         let partitioner = GPUPartitioner(
             client: client, nodes: Store<Node>(), pods: Store<Pod>(), config: settings, catalog: catalog,
             recorder: EventRecorder(client: client, component: "n8s-gpu-partitioner", clock: clock, logger: quiet),
