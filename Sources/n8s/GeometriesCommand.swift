@@ -58,6 +58,5 @@ func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s +
 
 func loadCatalog(_ path: String?) throws -> MIGCatalog {
     guard let path else { return try MIGCatalog.bundled() }
-    let text = try String(contentsOfFile: path, encoding: .utf8)
-    return try MIGCatalog(yaml: text)
+    return try MIGCatalog(yaml: try InputFile.text(path, role: "MIG catalog"))
 }

@@ -48,7 +48,7 @@ struct MigAgent: AsyncParsableCommand {
         if checkNVML { return }
         var file = try MigAgentFile(path: config)
         let settings = try file.resolve(self)
-        let catalogModel = try catalog.map { path in try MIGCatalog(yaml: try String(contentsOfFile: path, encoding: .utf8)) } ?? MIGCatalog.bundled()
+        let catalogModel = try catalog.map { path in try MIGCatalog(yaml: try InputFile.text(path, role: "MIG catalog")) } ?? MIGCatalog.bundled()
         let cluster = try ClusterConfig.load(kubeconfig: kubeconfig)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -101,7 +101,7 @@ struct MigAgentFile {
 
     init(path: String?) throws {
         guard let path else { return }
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let text = try InputFile.text(path, role: "mig-agent config")
         guard let map = try Yams.compose(yaml: text)?.mapping else { throw ValidationError("config \(path): the top level must be a mapping") }
         for (k, v) in map {
             let key = k.string ?? ""

@@ -32,8 +32,11 @@ struct Plan: AsyncParsableCommand {
 
     func run() async throws {
         guard let snapshot else { return }
-        let data = try Data(contentsOf: URL(fileURLWithPath: snapshot))
-        let (nodes, pods) = try SnapshotReader.read(data)
+        let data = try InputFile.data(snapshot, role: "snapshot")
+        let (nodes, pods): ([Node], [Pod])
+        do { (nodes, pods) = try SnapshotReader.read(data) } catch let error as DecodingError {
+            throw CLIError("the snapshot '\(snapshot)' is not JSON of `kubectl get nodes,pods -A -o json` (YAML is not accepted): \(Self.describe(error))")
+        }
         let cat = try loadCatalog(catalog)
         var pending: [PendingPod] = []
         var rejected: [N8sCore.Plan.PodOutcome] = []
@@ -47,6 +50,20 @@ struct Plan: AsyncParsableCommand {
         switch output {
         case .json: print(try PlanJSON.render(plan))
         case .table: PlanTable.print(plan, candidates: pending.count + rejected.count)
+        }
+    }
+}
+
+extension Plan {
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let c):
+            let detail = (c.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return detail ?? c.debugDescription
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c):
+            return "\(c.codingPath.map(\.stringValue).joined(separator: ".")): \(c.debugDescription)"
+        @unknown default:
+            return "\(error)"
         }
     }
 }

@@ -39,6 +39,12 @@ struct SimAPIServer: AsyncParsableCommand {
         logger.logLevel = .notice
         let sim = KubeSim(historyLimit: history)
         let path = kubeconfig ?? FileManager.default.temporaryDirectory.appendingPathComponent("n8s-kubesim/kubeconfig").path
+        // Fail before serving when the kubeconfig cannot be written: a server nobody can reach is no use.
+        do {
+            try KubeconfigFile.write(server: "http://127.0.0.1:\(port)", to: path)
+        } catch {
+            throw CLIError("cannot write the kubeconfig to '\(path)': \((error as NSError).localizedDescription); choose another path with --kubeconfig")
+        }
         let certificates = try tls ? KubeSimTLS.generate() : nil
         let admin = try certificates?.issueClientCertificate(commonName: "kubesim-admin", groups: ["system:masters"])
         let scheme = tls ? "https" : "http"
@@ -53,6 +59,10 @@ struct SimAPIServer: AsyncParsableCommand {
             }
         }
         let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch where "\(error)".contains("Address already in use") {
+            throw CLIError("port \(port) on 127.0.0.1 is already in use; choose another with --port, or --port 0 for a free one")
+        }
     }
 }
