@@ -96,6 +96,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["PodResources/api.proto"]
@@ -156,7 +157,14 @@ let package = Package(
             dependencies: ["KubeSim", "KubeClient"]
         ),
         .testTarget(name: "N8sCoreTests", dependencies: ["N8sCore", "KubeCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "N8sServicesTests", dependencies: ["N8sServices", "N8sCore", "KubeCore"]),
+        .testTarget(
+            name: "N8sServicesTests",
+            dependencies: [
+                "N8sServices", "N8sCore", "KubeCore", "KubeClient", "KubeRuntime", "KubeSim",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "N8sSimulationTests",
             dependencies: [

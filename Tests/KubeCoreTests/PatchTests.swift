@@ -29,8 +29,20 @@ struct JSONPatchTests {
         #expect(try ok.apply(to: doc)["x"] == 1)
         let stale = JSONPatch([.test("/metadata/name", "n2"), .add("/x", 1)])
         #expect(throws: PatchError.testFailed(path: "/metadata/name")) { try stale.apply(to: doc) }
-        let absent = JSONPatch([.test("/metadata/annotations/missing", .null)])
-        #expect(throws: PatchError.self) { try absent.apply(to: doc) }
+        let absentValue = JSONPatch([.test("/metadata/annotations/missing", "1")])
+        #expect(throws: PatchError.testFailed(path: "/metadata/annotations/missing")) { try absentValue.apply(to: doc) }
+    }
+
+    @Test("test with null passes for a missing key of an existing object, as kube-apiserver does, and only then")
+    func testNullMeansAbsent() throws {
+        let absent = JSONPatch([.test("/metadata/annotations/missing", .null), .add("/x", 1)])
+        #expect(try absent.apply(to: doc)["x"] == 1)
+        let present = JSONPatch([.test("/metadata/annotations/a~1b", .null)])
+        #expect(throws: PatchError.testFailed(path: "/metadata/annotations/a~1b")) { try present.apply(to: doc) }
+        let noParent = JSONPatch([.test("/metadata/labels/x", .null)])
+        #expect(throws: PatchError.self) { try noParent.apply(to: doc) }
+        let absentMap = JSONPatch([.test("/metadata/labels", .null)])
+        #expect(throws: Never.self) { try absentMap.apply(to: doc) }
     }
 
     @Test("replace and remove of a missing path fail")

@@ -106,6 +106,13 @@ extension JSONPatch {
                 doc = try Self.add(value, at: path[...], in: doc, op: op)
             case "test":
                 guard let value = op.value else { throw .invalidOperation("test at \(op.path) has no value") }
+                // kube-apiserver (evanphx/json-patch): a missing member of an existing object
+                // equals `null`, so `test` with `null` checks that a key is absent.
+                if value.isNull, !path.isEmpty, case .object(let parent)? = try? Self.value(at: path.dropLast()[...], in: doc, op: op),
+                    parent[path.last!] == nil
+                {
+                    continue
+                }
                 guard let actual = try? Self.value(at: path[...], in: doc, op: op), Self.equal(actual, value) else {
                     throw .testFailed(path: op.path)
                 }

@@ -98,7 +98,13 @@ public final class EventRecorder: Sendable {
             event.source = EventSource(component: component, host: instance)
             event.reportingComponent = component
             event.reportingInstance = instance
-            let created = try await events.create(event)
+            let created: Event
+            do { created = try await events.create(event) } catch let error as KubeClientError where error.isAlreadyExists {
+                // Two events of one object at the same instant (an injected clock that stands still) share
+                // the `<name>.<nanos>` name: the second gets a random suffix instead of being lost.
+                event.metadata.name = "\(event.metadata.name ?? object.name).\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+                created = try await events.create(event)
+            }
             remember(signature, Aggregate(name: created.name, namespace: events.namespace ?? "default", count: 1, lastSeen: now))
         } catch {
             logger.warning("could not record event", metadata: ["k8s.kind": "\(R.kind)", "k8s.name": "\(object.key)", "event.reason": "\(reason)", "error": "\(error)"])

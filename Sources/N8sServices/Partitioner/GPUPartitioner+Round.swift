@@ -1,0 +1,138 @@
+import Foundation
+import KubeClient
+import KubeCore
+import KubeRuntime
+import N8sCore
+
+extension GPUPartitioner {
+    /// The planner's input, from the caches (DESIGN.md section 5).
+    struct Snapshot {
+        /// Labelled, Ready, uncordoned nodes that are not stalled.
+        var nodes: [Node]
+        /// Bound non-terminal pods (terminating included), nominated pods as if bound to their
+        /// nominated node, and pods reserved by in-flight plans as if bound to their planned node
+        /// (so the devices made for them are not given away or destroyed).
+        var pods: [Pod]
+    }
+
+    func snapshot(nodes: [Node], pods: [ObjectKey: Pod], now: Date) -> Snapshot {
+        let (stalled, reservations) = state.withLock { s in
+            (Set(s.acks.filter { $0.value.stalledAt != nil }.keys), s.ledger.reservations(now: now, ttl: config.plannedPodTTL))
+        }
+        let planned = nodes.filter { n in
+            n.metadata.labels?[MIGAnnotations.autoMIGEnabled] == "true" && n.isReady && !n.isUnschedulable && !stalled.contains(n.name)
+        }
+        var bound: [Pod] = []
+        for pod in pods.values where !(pod.status?.isTerminal ?? false) {
+            var p = pod
+            if let node = pod.spec.nodeName, !node.isEmpty {
+                bound.append(pod)
+            } else if let nominated = pod.status?.nominatedNodeName, !nominated.isEmpty {
+                p.spec.nodeName = nominated
+                bound.append(p)
+            } else if let r = reservations[pod.key] {
+                p.spec.nodeName = r.node
+                bound.append(p)
+            }
+        }
+        return Snapshot(nodes: planned, pods: bound)
+    }
+
+    /// Plans the batch, writes each changed node, records reservations, Events and metrics.
+    /// - Returns: the nodes written.
+    func planBatch(views: [NodeView], nodes: [Node], pods: [ObjectKey: Pod], now: Date) async -> Set<String> {
+        let (members, nodesVersion) = state.withLock { s in (s.window.members.sorted(), s.nodesVersion) }
+        var pending: [PendingPod] = []
+        var pendingPods: [Pod] = []
+        var invalid: [(Pod, String)] = []
+        for key in members {
+            guard let pod = pods[key] else { continue }
+            do {
+                pending.append(try PendingPod(pod))
+                pendingPods.append(pod)
+            } catch { invalid.append((pod, error.description)) }
+        }
+        let snap = snapshot(nodes: nodes, pods: pods, now: now)
+        let started = ContinuousClock.now
+        let plan = planner.plan(nodes: snap.nodes, pods: snap.pods, pending: pending, planID: newPlanID())
+        metrics.planningDuration.recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
+        metrics.batches.increment()
+        logger.info("planned a batch", metadata: [
+            "pods": "\(pending.count)", "pods.fit": "\(plan.score.fitted)", "nodes.changed": "\(plan.nodes.count)",
+            "instances.destroyed": "\(plan.score.freeInstancesDestroyed)",
+        ])
+
+        let viewsByName = Dictionary(views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let nodesByName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var written: [String: String] = [:]
+        var refused: Set<String> = []
+        var layouts: [String: [Int: [InstanceState]]] = [:]
+        for change in plan.nodes {
+            guard let node = nodesByName[change.name], let view = viewsByName[change.name] else { continue }
+            let planID = newPlanID()
+            let patch = PlanPatch.build(for: node, gpus: PlanPatch.fullSpec(of: view, changes: change.gpus), planID: planID)
+            do {
+                _ = try await client.resource(Node.self).patch(change.name, .json(patch))
+                written[change.name] = planID
+                metrics.nodesChanged.increment()
+                state.withLock { $0.acks[change.name] = NodeAck(planID: planID, since: now) }
+                logger.info("wrote plan", metadata: [
+                    "k8s.name": "\(change.name)", "plan": "\(planID)",
+                    "gpus": "\(change.gpus.map { "\($0.index): \(Geometries.describe($0.from)) -> \(Geometries.describe($0.to))" })",
+                ])
+            } catch {
+                // A failed `test` (422) means the node changed since it was read, or another writer
+                // (a newer leader) planned it: its pods stay candidates for the next batch.
+                refused.insert(change.name)
+                logger.warning("plan refused; its pods stay pending for the next batch", metadata: ["k8s.name": "\(change.name)", "error": "\(error)"])
+            }
+            layouts[change.name] = Self.layout(of: view, after: change)
+        }
+
+        var fittedByNode: [String: [(Pod, PendingPod)]] = [:]
+        for (i, outcome) in plan.pods.enumerated() where i < pendingPods.count {
+            let pod = pendingPods[i]
+            if outcome.fits, let node = outcome.node {
+                if refused.contains(node) { continue }
+                fittedByNode[node, default: []].append((pod, pending[i]))
+            } else {
+                let reason = outcome.reason ?? "no layout fits"
+                state.withLock { $0.ledger.recordUnplaceable(pod, at: now, nodesVersion: nodesVersion) }
+                metrics.unplaceable(reason: reason)
+                await recorder.record(pod, type: .warning, reason: PlanNotes.unplaceableReason, message: "no MIG layout can make room for this pod: \(reason)")
+            }
+        }
+        for (pod, reason) in invalid {
+            state.withLock { $0.ledger.recordUnplaceable(pod, at: now, nodesVersion: nodesVersion) }
+            metrics.unplaceable(reason: reason)
+            await recorder.record(pod, type: .warning, reason: PlanNotes.unplaceableReason, message: "n8s cannot plan for this pod: \(reason)")
+        }
+        for (node, fitted) in fittedByNode.sorted(by: { $0.key < $1.key }) {
+            let view = viewsByName[node]
+            let planID = written[node] ?? view?.annotations.specPlanID ?? view?.annotations.statusPlanID ?? "(existing devices)"
+            let layout = layouts[node] ?? view.map { Self.layout(of: $0, after: nil) } ?? [:]
+            let notes = PlanNotes.gpus(layout: layout, pods: fitted.map(\.1.devices))
+            for ((pod, _), devices) in zip(fitted, notes) {
+                state.withLock { $0.ledger.reserve(pod, node: node, planID: planID, at: now) }
+                metrics.podsPlanned.increment()
+                await recorder.record(pod, reason: PlanNotes.plannedReason, message: PlanNotes.plannedMessage(node: node, devices: devices, planID: planID))
+            }
+        }
+        state.withLock { $0.window.close() }
+        return Set(written.keys)
+    }
+
+    /// A node's GPUs as the plan leaves them: changed GPUs get the target layout (instances in use
+    /// stay used), the others keep their current instances.
+    static func layout(of view: NodeView, after change: Plan.NodeChange?) -> [Int: [InstanceState]] {
+        var out: [Int: [InstanceState]] = [:]
+        for gpu in view.gpus where gpu.unplannable == nil {
+            out[gpu.index] = gpu.instances ?? []
+        }
+        for g in change?.gpus ?? [] {
+            let used = Set((out[g.index] ?? []).filter(\.isUsed).map(\.placed))
+            out[g.index] = g.placements.map { InstanceState($0, isUsed: used.contains($0)) }
+        }
+        return out
+    }
+}
