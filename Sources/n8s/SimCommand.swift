@@ -81,7 +81,8 @@ struct SimRun: AsyncParsableCommand {
         let level = Logger.Level(rawValue: logLevel) ?? .error
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
+            // KubeSim's HTTP server reports clients closing connections at shutdown as errors.
+            handler.logLevel = label == "n8s.kubesim" ? max(level, .critical) : level
             return handler
         }
         let catalog = try MIGCatalog.bundled()
@@ -210,13 +211,14 @@ struct SimulationService: Service {
         let simulation = simulation
         await withGracefulShutdownHandler {
             do {
-                let result = try await cancelWhenGracefulShutdown { try await simulation.run() }
+                let result = try await simulation.run()
                 box.state.withLock { $0.0 = result }
             } catch {
                 box.state.withLock { $0.1 = error }
             }
         } onGracefulShutdown: {
             Interrupt.flag.withLock { $0 = true }
+            simulation.options.stop.request()
         }
     }
 }

@@ -12,9 +12,10 @@ extension SimulatedNode {
         let s = settings
         var node = try sim.get(Node.self, name: name)
         let paused = node.metadata.labels?[s.pauseLabelKey] == s.pausedValue
-        let allPods = try sim.list(Pod.self).filter { $0.spec.nodeName == name }
+        let onNode = FieldSelector([.init(field: "spec.nodeName", value: name)])
+        let allPods = try sim.list(Pod.self, fieldSelector: onNode)
         try finishDeletions(allPods, now: now)
-        let pods = try sim.list(Pod.self).filter { $0.spec.nodeName == name }
+        let pods = try sim.list(Pod.self, fieldSelector: onNode)
         releaseVanished(pods)
         let selector = Self.selector(s.pluginLabels)
         let plugins = pods.filter { $0.metadata.namespace == s.pluginNamespace && selector.matches($0.metadata.labels ?? [:]) }
@@ -30,7 +31,7 @@ extension SimulatedNode {
         }
         register(live.first, now: now)
         checkDevices()
-        try admit(try sim.list(Pod.self).filter { $0.spec.nodeName == name }, now: now)
+        try admit(try sim.list(Pod.self, fieldSelector: onNode), now: now)
         try publish(&node)
     }
 

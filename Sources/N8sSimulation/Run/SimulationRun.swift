@@ -37,7 +37,18 @@ public struct SimulationRun: Sendable {
         public var idleLimit: Duration = .seconds(3600)
         /// Log level of the components.
         public var logLevel: Logger.Level = .error
+        /// Ends the run at the next step when requested (Ctrl-C), through the same orderly
+        /// shutdown as a normal end.
+        public var stop = StopRequest()
         public init() {}
+    }
+
+    /// A request to end a run early, from any thread.
+    public final class StopRequest: Sendable {
+        private let flag = Mutex(false)
+        public init() {}
+        public func request() { flag.withLock { $0 = true } }
+        public var isRequested: Bool { flag.withLock { $0 } }
     }
 
     public let scenario: Scenario
@@ -52,7 +63,7 @@ public struct SimulationRun: Sendable {
 
     /// Real time between steps of the simulated kubelets and of the workload driver (their
     /// simulated tick is this times the time scale, at least 200 ms).
-    static let realTick = Duration.milliseconds(20)
+    static let realTick = Duration.milliseconds(50)
 
     /// Runs the scenario to its end and returns its figures and time series.
     /// - Throws: ``SimulationError`` for a scenario the cluster cannot be built from, or when a
@@ -75,11 +86,24 @@ public struct SimulationRun: Sendable {
         try FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: socketDirectory) }
         let servers = dynamic ? gpuNodes.enumerated().map { i, m in PodResourcesServer(node: m.node, socketPath: "\(socketDirectory)/\(i).sock") } : []
+
+        let produced = ResultBox()
+        do {
+            return try await serve(sim: sim, servers: servers, dynamic: dynamic, cluster: cluster, recorder: recorder, clock: clock,
+                                   tick: tick, logger: logger, produced: produced)
+        } catch {
+            // Teardown after the end (servers closing under cancellation) must not lose the figures.
+            if let result = produced.value.withLock({ $0 }) { return result }
+            throw error
+        }
+    }
+
+    private func serve(sim: KubeSim, servers: [PodResourcesServer], dynamic: Bool, cluster: SimulatedCluster, recorder: SimulationRecorder,
+                       clock: ScaledClock, tick: Duration, logger: Logger, produced: ResultBox) async throws -> SimulationResult {
         let failures = ComponentFailures()
         let catalog = self.catalog
         let scenario = self.scenario
         let options = self.options
-
         return try await sim.withServer { url in
             try await Self.withSockets(servers[...]) {
                 try await ClientPool.with(server: url, count: 2 + (dynamic ? 1 + servers.count : 0), clock: clock, logger: logger) { clients in
@@ -113,7 +137,9 @@ public struct SimulationRun: Sendable {
                     }
                     let end = clock.now
                     options.progress?(recorder.progressLine(at: end))
-                    return recorder.result(name: scenario.name, partitioning: scenario.partitioning.description, end: end)
+                    let result = recorder.result(name: scenario.name, partitioning: scenario.partitioning.description, end: end)
+                    produced.value.withLock { $0 = result }
+                    return result
                 }
             }
         }
@@ -157,6 +183,11 @@ public struct SimulationRun: Sendable {
         guard let first = servers.first else { return try await body() }
         return try await first.withRunning { try await withSockets(servers.dropFirst(), body) }
     }
+}
+
+/// The result, once computed (teardown errors after it do not lose it).
+final class ResultBox: Sendable {
+    let value = Mutex<SimulationResult?>(nil)
 }
 
 /// Errors of components that stopped on their own; the driver ends the run on the first.

@@ -29,7 +29,7 @@ struct WorkloadDriver: Sendable {
         var lastProgress = Duration.zero
         var reported = Set<String>()
         var activity = (signature: "", at: Duration.zero)
-        while !Task.isCancelled {
+        while !Task.isCancelled && !options.stop.isRequested {
             if let failure = failures.first { throw SimulationError.output(path: "simulation", reason: "a component stopped: \(failure)") }
             let elapsed = clock.elapsed(since: start)
             while next < workload.count, workload[next].arrival <= elapsed {
@@ -44,9 +44,11 @@ struct WorkloadDriver: Sendable {
                 // One second of grace: a bound pod is stopped by its kubelet, which frees its devices.
                 _ = try? sim.delete(Pod.self, namespace: first.namespace, name: first.name, options: DeleteOptions(gracePeriodSeconds: 1))
             }
-            let pods = ((try? sim.list(Pod.self)) ?? []).filter { $0.metadata.labels?[SimulationAnnotations.workloadLabel] != nil }
-            for pod in pods where pod.status?.isTerminal == true && pod.metadata.deletionTimestamp == nil {
-                _ = try? sim.delete(Pod.self, namespace: pod.metadata.namespace, name: pod.name)
+            for phase in ["Succeeded", "Failed"] {
+                let finished = (try? sim.list(Pod.self, fieldSelector: FieldSelector([.init(field: "status.phase", value: phase)]))) ?? []
+                for pod in finished where pod.metadata.labels?[SimulationAnnotations.workloadLabel] != nil && pod.metadata.deletionTimestamp == nil {
+                    _ = try? sim.delete(Pod.self, namespace: pod.metadata.namespace, name: pod.name)
+                }
             }
             for member in cluster.members {
                 for violation in member.node.violations where reported.insert(violation).inserted {
@@ -60,7 +62,9 @@ struct WorkloadDriver: Sendable {
             if let stop = scenario.stopAfter {
                 if elapsed >= stop { return }
             } else if next == workload.count {
-                let live = pods.filter { $0.status?.isTerminal != true }
+                let live = ((try? sim.list(Pod.self)) ?? []).filter {
+                    $0.metadata.labels?[SimulationAnnotations.workloadLabel] != nil && $0.status?.isTerminal != true
+                }
                 if live.isEmpty && deletions.isEmpty { return }
                 let signature = live.map { "\($0.name)@\($0.spec.nodeName ?? "")" }.sorted().joined(separator: ",")
                 if signature != activity.signature {
