@@ -49,6 +49,9 @@ struct SimRun: AsyncParsableCommand {
     @Option(help: "At most this many trace nodes (groups scaled alike; pods thinned by the GPUs kept).")
     var maxNodes: Int?
 
+    @Flag(help: "With --max-nodes: replay every trace pod on the smaller cluster (default: pods thinned by the share of GPUs kept).")
+    var keepAllPods = false
+
     @Option(help: "Only trace pods arriving within this simulated time, e.g. 2h (also the run's end).")
     var window: String?
 
@@ -114,7 +117,10 @@ struct SimRun: AsyncParsableCommand {
             let started = ContinuousClock.now
             let result = try await runGracefully(SimulationRun(scenario: scenario, catalog: catalog, options: options))
             if interactive { Console.line("") }
-            if output == .table { Console.line("[\(label)] finished in \(Self.seconds(ContinuousClock.now - started)) of real time") }
+            if output == .table {
+                let how = Interrupt.happened ? "interrupted after" : "finished in"
+                Console.line("[\(label)] \(how) \(Self.seconds(ContinuousClock.now - started)) of real time")
+            }
             results.append(result)
             if Task.isCancelled || Interrupt.happened { break }
         }
@@ -157,7 +163,7 @@ struct SimRun: AsyncParsableCommand {
                 guard let d = DurationText.parse(text) else { throw ValidationError("--window '\(text)' is not a duration (e.g. 90m, 2h)") }
                 return d
             }
-            scenario = try scenario.sampled(maxNodes: maxNodes, window: windowDuration)
+            scenario = try scenario.sampled(maxNodes: maxNodes, window: windowDuration, thinsPods: !keepAllPods)
             if output == .table {
                 Console.line("trace mapping to \(gpu.id):")
                 for rule in mapping.rules { Console.line("  \(rule)") }

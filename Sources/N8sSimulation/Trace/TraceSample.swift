@@ -2,10 +2,11 @@ extension Scenario {
     /// A smaller replay of the same trace: at most `maxNodes` nodes (each node group scaled by
     /// the same factor, rounded, at least one node in all), and the replayed pods thinned by the
     /// share of GPUs kept (every k-th pod in arrival order, deterministic), so the offered load per
-    /// GPU stays the trace's; then only pods arriving within `window`, which also becomes
+    /// GPU stays the trace's (unless `thinsPods` is false: every pod on the smaller cluster, a
+    /// heavier load); then only pods arriving within `window`, which also becomes
     /// ``stopAfter`` when none is set.
     /// - Throws: ``SimulationError/invalidField(field:reason:)`` for `maxNodes` < 1 or a window ≤ 0.
-    public func sampled(maxNodes: Int?, window: Duration?) throws(SimulationError) -> Scenario {
+    public func sampled(maxNodes: Int?, window: Duration?, thinsPods: Bool = true) throws(SimulationError) -> Scenario {
         var out = self
         if let maxNodes {
             guard maxNodes >= 1 else { throw .invalidField(field: "--max-nodes", reason: "must be at least 1, got \(maxNodes)") }
@@ -25,7 +26,7 @@ extension Scenario {
                 }
                 out.nodes = groups.filter { $0.count > 0 }
                 let share = Double(out.gpuCount) / Double(max(gpuCount, 1))
-                out.replay = replay.enumerated().filter { i, _ in
+                out.replay = !thinsPods ? replay : replay.enumerated().filter { i, _ in
                     (Double(i + 1) * share).rounded(.down) > (Double(i) * share).rounded(.down)
                 }.map(\.element)
             }
