@@ -164,6 +164,14 @@ struct SimRun: AsyncParsableCommand {
                 return d
             }
             scenario = try scenario.sampled(maxNodes: maxNodes, window: windowDuration, thinsPods: !keepAllPods)
+            if scenario.stopAfter == nil {
+                // The same end for every mode: 5 simulated minutes after the trace's last arrival or deletion.
+                let last = scenario.workload.map { pod -> Double in
+                    if case .deleted(let at) = pod.end { return max(at.seconds, pod.arrival.seconds) }
+                    return pod.arrival.seconds
+                }.max() ?? 0
+                scenario.stopAfter = .seconds((last / 60).rounded(.up) * 60 + 300)
+            }
             if output == .table {
                 Console.line("trace mapping to \(gpu.id):")
                 for rule in mapping.rules { Console.line("  \(rule)") }

@@ -108,7 +108,7 @@ public struct SimulationRun: Sendable {
             try await Self.withSockets(servers[...]) {
                 try await ClientPool.with(server: url, count: 2 + (dynamic ? 1 + servers.count : 0), clock: clock, logger: logger) { clients in
                     let driver = WorkloadDriver(scenario: scenario, sim: sim, cluster: cluster, recorder: recorder, clock: clock, tick: tick, options: options)
-                    try await withThrowingTaskGroup(of: Void.self) { group in
+                    let end = try await withThrowingTaskGroup(of: Void.self, returning: Date.self) { group in
                         func component(_ name: String, _ body: @escaping @Sendable () async throws -> Void) {
                             group.addTask {
                                 do { try await body() } catch is CancellationError {} catch { failures.record("\(name): \(error)") }
@@ -134,8 +134,11 @@ public struct SimulationRun: Sendable {
                         }
                         defer { group.cancelAll() }
                         try await driver.run(failures: failures)
+                        let end = clock.now
+                        // Let the recorder's watches deliver the last changes (their times are kept).
+                        if !options.stop.isRequested { try? await Task.sleep(for: .milliseconds(500)) }
+                        return end
                     }
-                    let end = clock.now
                     options.progress?(recorder.progressLine(at: end))
                     let result = recorder.result(name: scenario.name, partitioning: scenario.partitioning.description, end: end)
                     produced.value.withLock { $0 = result }
