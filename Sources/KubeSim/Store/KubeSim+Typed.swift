@@ -21,6 +21,18 @@ extension KubeSim {
         return items
     }
 
+    /// Objects of a kind matching a field selector (e.g. pods with `spec.nodeName=<node>`),
+    /// filtered before decoding.
+    public func list<R: Resource>(_ kind: R.Type, namespace: String? = nil, fieldSelector: FieldSelector) throws(APIStatus) -> [R] {
+        let type = try resourceType(of: R.self)
+        var options = ListOptions()
+        options.fieldSelector = fieldSelector
+        let result = try list(type, namespace: namespace, options: options)
+        var items: [R] = []
+        for item in result.items { items.append(try typed(R.self, item)) }
+        return items
+    }
+
     public func update<R: Resource>(_ object: R, subresource: String? = nil) throws(APIStatus) -> R {
         let type = try resourceType(of: R.self)
         return try typed(R.self, update(type, namespace: object.metadata.namespace, name: object.metadata.name ?? "", value(object), subresource: subresource))

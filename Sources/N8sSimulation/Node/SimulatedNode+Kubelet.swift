@@ -11,6 +11,10 @@ extension SimulatedNode {
         let s = settings
         for pod in pods where pod.metadata.deletionTimestamp == nil && !(pod.status?.isTerminal ?? false) {
             let key = Self.key(pod)
+            if pod.status?.phase == "Running" {
+                try complete(pod, now: now)
+                continue
+            }
             let admitted = state.withLock { $0.admittedAt[key] }
             guard let admitted else {
                 try assign(pod, now: now)
@@ -26,6 +30,22 @@ extension SimulatedNode {
             _ = try sim.update(running, subresource: "status")
             for id in state.withLock({ $0.assignments[key] ?? [:] }).values.flatMap({ $0 }) { nvml.setProcesses(1, onDevice: id) }
         }
+    }
+
+    /// Ends a running pod whose `sim.n8s.nebuly.ai/run-duration` has passed since it started:
+    /// phase `Succeeded` (container exited 0), its devices and processes freed. Pods without the
+    /// annotation, or with an unreadable one, run until deleted.
+    func complete(_ pod: Pod, now: Date) throws(APIStatus) {
+        guard let text = pod.metadata.annotations?[SimulationAnnotations.runDuration], let duration = DurationText.parse(text),
+              let started = pod.status?.startTime, now >= started.addingTimeInterval(duration.seconds) else { return }
+        var done = pod
+        var status = pod.status ?? PodStatus()
+        status.phase = "Succeeded"
+        status.reason = "Completed"
+        status.conditions = [PodCondition(type: "Ready", status: "False", reason: "PodCompleted", lastTransitionTime: now)]
+        done.status = status
+        _ = try sim.update(done, subresource: "status")
+        release(pod)
     }
 
     /// The kubelet's device manager: free devices of the registered plugin, or an admission error.

@@ -12,17 +12,26 @@ extension SimulatedNode {
         let s = settings
         var node = try sim.get(Node.self, name: name)
         let paused = node.metadata.labels?[s.pauseLabelKey] == s.pausedValue
-        let allPods = try sim.list(Pod.self).filter { $0.spec.nodeName == name }
+        let onNode = FieldSelector([.init(field: "spec.nodeName", value: name)])
+        let allPods = try sim.list(Pod.self, fieldSelector: onNode)
         try finishDeletions(allPods, now: now)
-        let pods = try sim.list(Pod.self).filter { $0.spec.nodeName == name }
+        let pods = try sim.list(Pod.self, fieldSelector: onNode)
+        releaseVanished(pods)
         let selector = Self.selector(s.pluginLabels)
         let plugins = pods.filter { $0.metadata.namespace == s.pluginNamespace && selector.matches($0.metadata.labels ?? [:]) }
         try managePlugin(plugins, paused: paused, now: now)
         let live = try sim.list(Pod.self, namespace: s.pluginNamespace, labelSelector: selector)
             .filter { $0.spec.nodeName == name && $0.status?.phase == "Running" && $0.metadata.deletionTimestamp == nil }
+        let mutations = nvml.mutationCount
+        state.withLock { s in
+            if s.seenMutations != mutations {
+                s.seenMutations = mutations
+                s.reconfiguredAt = now
+            }
+        }
         register(live.first, now: now)
         checkDevices()
-        try admit(try sim.list(Pod.self).filter { $0.spec.nodeName == name }, now: now)
+        try admit(try sim.list(Pod.self, fieldSelector: onNode), now: now)
         try publish(&node)
     }
 
@@ -39,6 +48,19 @@ extension SimulatedNode {
             release(pod)
             try sim.delete(Pod.self, namespace: pod.metadata.namespace, name: pod.name, options: DeleteOptions(gracePeriodSeconds: 0))
             if isPlugin { state.withLock { $0.pluginGoneAt = now } }
+        }
+    }
+
+    /// A pod removed at once (force deletion) stops on the node too: its devices are freed.
+    func releaseVanished(_ pods: [Pod]) {
+        let present = Set(pods.map(Self.key))
+        let gone = state.withLock { s in s.assignments.keys.filter { !present.contains($0) } }
+        for key in gone {
+            let devices = state.withLock { s in
+                s.admittedAt[key] = nil
+                return s.assignments.removeValue(forKey: key) ?? [:]
+            }
+            for id in devices.values.flatMap({ $0 }) { nvml.setProcesses(0, onDevice: id) }
         }
     }
 
@@ -87,6 +109,12 @@ extension SimulatedNode {
         }
         let uid = plugin.metadata.uid
         guard state.withLock({ $0.registeredPodUID != uid || $0.registered == nil }) else { return }
+        // NVML is still creating instances: the plugin's device listing waits for it.
+        let busy = state.withLock { s -> Bool in
+            guard let at = s.reconfiguredAt else { return false }
+            return now < at.addingTimeInterval(s.settings.migReconfiguration.seconds)
+        }
+        if busy { return }
         var devices: [String: [String]] = [:]
         for gpu in nvml.gpus where gpu.migEnabled {
             for gi in gpu.instances {

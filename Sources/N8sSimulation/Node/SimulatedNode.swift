@@ -20,7 +20,11 @@ import Synchronization
 /// - pods bound to the node are admitted only while the plugin is registered: the kubelet assigns
 ///   free device ids (reserving them), and the pod runs `podStartDelay` later (with one process
 ///   on each of its MIG devices); a pod that cannot get its devices fails with
-///   `UnexpectedAdmissionError`; graceful deletions finish after `podStopDelay`.
+///   `UnexpectedAdmissionError`; graceful deletions finish after `podStopDelay`;
+/// - a running pod with the annotation `sim.n8s.nebuly.ai/run-duration` succeeds that long after
+///   it started (devices freed); a pod removed at once (force deletion) has its devices freed;
+/// - after NVML's MIG instances change, a starting plugin registers no earlier than
+///   `migReconfiguration` after the change was seen.
 /// Invariant checks: ``violations`` lists every device destroyed while assigned to a pod, and
 /// every assignment made while the plugin was not registered (both must stay empty).
 public final class SimulatedNode: Sendable {
@@ -30,6 +34,9 @@ public final class SimulatedNode: Sendable {
         public var pluginStartDelay: Duration = .seconds(3)
         public var pluginStopDelay: Duration = .seconds(2)
         public var tick: Duration = .milliseconds(200)
+        /// Time NVML takes to change a GPU's MIG instances: the device plugin registers the new
+        /// devices no earlier than this long after the last change it sees (0: at once).
+        public var migReconfiguration: Duration = .zero
         public var pluginNamespace = "gpu-operator"
         public var pluginLabels = ["app": "nvidia-device-plugin-daemonset"]
         public var pauseLabelKey = "nvidia.com/gpu.deploy.device-plugin"
@@ -53,6 +60,9 @@ public final class SimulatedNode: Sendable {
         var admittedAt: [String: Date] = [:]
         var pluginGoneAt: Date?
         var pluginCounter = 0
+        /// NVML's mutation count at the last step, and when the last change was seen.
+        var seenMutations = 0
+        var reconfiguredAt: Date?
         var violations: [String] = []
         /// Every assignment: pod key, time, and whether the plugin was registered.
         var assignmentLog: [(pod: String, at: Date)] = []

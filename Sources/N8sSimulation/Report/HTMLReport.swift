@@ -17,7 +17,7 @@ public enum HTMLReport {
             }
         }
         let xLabel = "simulated time (\(unit))"
-        let charts = [
+        var charts = [
             SVGChart(id: "pending-pods", title: "Pending pods", xLabel: xLabel, yLabel: "pods waiting to be scheduled",
                      series: series { Double($0.pendingPods) }),
             SVGChart(id: "allocation-ratio", title: "GPU memory allocated to pods", xLabel: xLabel, yLabel: "share of cluster GPU memory",
@@ -25,6 +25,8 @@ public enum HTMLReport {
             SVGChart(id: "reconfigurations", title: "MIG reconfigurations (cumulative)", xLabel: xLabel, yLabel: "GPU reconfigurations",
                      series: series { Double($0.reconfigurations) }),
         ]
+        charts[0].integerTicks = true
+        charts[2].integerTicks = true
         let summaries = runs.map(\.summary)
         var table = "<table>\n<tr><th></th>" + summaries.map { "<th>\(escape($0.label))</th>" }.joined() + "</tr>\n"
         if let first = summaries.first {
@@ -44,8 +46,9 @@ public enum HTMLReport {
             body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px auto; max-width: 820px; color: #222; }
             h1 { font-size: 22px; margin-bottom: 4px; }
             p.note { color: #555; font-size: 13px; margin-top: 0; }
-            table { border-collapse: collapse; margin: 16px 0 24px; font-size: 14px; }
-            th, td { border-bottom: 1px solid #ddd; padding: 4px 12px; text-align: left; }
+            table { border-collapse: collapse; margin: 16px 0 24px; font-size: 14px; max-width: 100%; }
+            th, td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; }
+            th { font-size: 12px; overflow-wrap: anywhere; vertical-align: bottom; }
             td.num { text-align: right; font-variant-numeric: tabular-nums; }
             td:first-child { white-space: nowrap; }
             tr.alarm td { color: #b00020; font-weight: bold; }

@@ -16,10 +16,13 @@ public struct RecorderService: Service {
     /// Simulated time between samples.
     public let interval: Duration
     public let logger: Logger
+    /// Pods recorded (default: all; a simulation selects its workload, not the device plugin's pods).
+    public let podSelector: LabelSelector?
 
     public init(recorder: SimulationRecorder, client: KubeClient, clock: (any KubeClock)? = nil, interval: Duration = .seconds(10),
-                logger: Logger = Logger(label: "n8s.sim-recorder")) {
+                podSelector: LabelSelector? = nil, logger: Logger = Logger(label: "n8s.sim-recorder")) {
         self.recorder = recorder
+        self.podSelector = podSelector
         self.client = client
         self.clock = clock ?? client.clock
         self.interval = interval
@@ -33,7 +36,7 @@ public struct RecorderService: Service {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        try await Watcher(api: client.resource(Pod.self), store: Store<Pod>(), clock: clock, logger: logger) { changes in
+                        try await Watcher(api: client.resource(Pod.self), options: ListOptions(labelSelector: podSelector), store: Store<Pod>(), clock: clock, logger: logger) { changes in
                             for change in changes { recorder.observe(change, at: clock.now) }
                         }.run()
                     }

@@ -27,6 +27,8 @@ public struct SVGChart: Sendable {
     public var yMax: Double?
     /// Formats y tick values (e.g. as percentages).
     public var yFormat: @Sendable (Double) -> String
+    /// Counts (pods, reconfigurations): y ticks are whole numbers.
+    public var integerTicks = false
     public var width = 760.0
     public var height = 300.0
 
@@ -48,11 +50,12 @@ public struct SVGChart: Sendable {
     }
 
     /// Tick values from 0 to at least `maximum`, about `count` of them, at a nice step.
-    static func ticks(upTo maximum: Double, count: Int = 5) -> [Double] {
+    static func ticks(upTo maximum: Double, count: Int = 5, integers: Bool = false) -> [Double] {
         let top = maximum > 0 ? maximum : 1
         let raw = top / Double(count)
         let magnitude = pow(10, (log10(raw)).rounded(.down))
-        let step = [1, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        var step = [1, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw && (!integers || ($0 >= 1 && $0 == $0.rounded())) } ?? raw
+        if integers { step = max(1, step.rounded(.up)) }
         let n = Int((top / step).rounded(.up))
         return (0...n).map { Double($0) * step }
     }
@@ -66,7 +69,7 @@ public struct SVGChart: Sendable {
         let xMaxData = series.flatMap { $0.points.map(\.x) }.max() ?? 1
         let yMaxData = series.flatMap { $0.points.map(\.y) }.max() ?? 1
         let xTicks = Self.ticks(upTo: xMaxData)
-        let yTicks = Self.ticks(upTo: yMax ?? yMaxData)
+        let yTicks = Self.ticks(upTo: yMax ?? yMaxData, integers: integerTicks)
         let xTop = xTicks.last ?? 1, yTop = yTicks.last ?? 1
         func px(_ x: Double) -> Double { left + x / xTop * plotW }
         func py(_ y: Double) -> Double { top + plotH - y / yTop * plotH }

@@ -1,0 +1,225 @@
+import AsyncHTTPClient
+import Foundation
+import KubeClient
+import KubeCore
+import KubeRuntime
+import KubeSim
+import Logging
+import N8sCore
+import N8sServices
+import Synchronization
+
+/// One run of a ``Scenario``: the whole system on an in-memory cluster, on one injected clock.
+///
+/// What runs (every component on the same ``ScaledClock`` at ``Scenario/timeScale``):
+/// - ``KubeSim`` served over HTTP on loopback;
+/// - one ``SimulatedNode`` per scenario node (kubelet, device plugin pod, GPU Feature Discovery
+///   labels) over ``SimulatedNVML`` GPUs in their starting layout, and, in `dynamic` mode, its
+///   PodResources gRPC server on a unix socket;
+/// - ``SimScheduler`` (kube-scheduler's part) and ``RecorderService``, over HTTP;
+/// - in `dynamic` mode, the production components over HTTP with their own HTTP clients: one
+///   ``MIGAgent`` controller per GPU node (NVML = the node's simulated GPUs, PodResources = its
+///   socket) and the ``GPUPartitionerService`` (one replica, so no leader election);
+/// - the workload: pods created at their arrival times, completed by the simulated kubelet after
+///   their `run-duration`, deleted at their `delete-at` (trace replays), finished pods removed.
+///
+/// The run ends at ``Scenario/stopAfter``; without it, when every pod has arrived and ended, or
+/// when nothing bound or finished for ``Options/idleLimit`` after the last arrival. Cancelling
+/// the calling task (Ctrl-C) ends it early; the result then covers the time run so far.
+public struct SimulationRun: Sendable {
+    public struct Options: Sendable {
+        /// Called with ``SimulationRecorder/progressLine(at:)`` every ``progressEvery`` of
+        /// simulated time (`nil`: never), and once at the end.
+        public var progress: (@Sendable (String) -> Void)?
+        public var progressEvery: Duration? = .seconds(600)
+        /// Simulated time without a pod binding, finishing or leaving, after the last arrival,
+        /// that ends a run without ``Scenario/stopAfter``.
+        public var idleLimit: Duration = .seconds(3600)
+        /// Log level of the components.
+        public var logLevel: Logger.Level = .error
+        /// Ends the run at the next step when requested (Ctrl-C), through the same orderly
+        /// shutdown as a normal end.
+        public var stop = StopRequest()
+        public init() {}
+    }
+
+    /// A request to end a run early, from any thread.
+    public final class StopRequest: Sendable {
+        private let flag = Mutex(false)
+        public init() {}
+        public func request() { flag.withLock { $0 = true } }
+        public var isRequested: Bool { flag.withLock { $0 } }
+    }
+
+    public let scenario: Scenario
+    public let catalog: MIGCatalog
+    public var options: Options
+
+    public init(scenario: Scenario, catalog: MIGCatalog, options: Options = Options()) {
+        self.scenario = scenario
+        self.catalog = catalog
+        self.options = options
+    }
+
+    /// Real time between steps of the simulated kubelets and of the workload driver (their
+    /// simulated tick is this times the time scale, at least 200 ms).
+    static let realTick = Duration.milliseconds(50)
+
+    /// Runs the scenario to its end and returns its figures and time series.
+    /// - Throws: ``SimulationError`` for a scenario the cluster cannot be built from, or when a
+    ///   component fails (the error names it).
+    public func run() async throws -> SimulationResult {
+        let clock = ScaledClock(speed: scenario.timeScale)
+        let sim = KubeSim(clock: clock)
+        let tick = Duration.seconds(max(0.2, Self.realTick.seconds * scenario.timeScale))
+        let cluster = try SimulatedCluster.install(scenario, in: sim, tick: tick)
+        let start = clock.now
+        let recorder = SimulationRecorder(start: start, gpuMemoryCapacityGB: cluster.gpuMemoryGB)
+        let logger = { () -> Logger in
+            var logger = Logger(label: "n8s.sim")
+            logger.logLevel = self.options.logLevel
+            return logger
+        }()
+        let dynamic = scenario.partitioning == .dynamic
+        let gpuNodes = cluster.members.filter { $0.model != nil && !$0.node.nvml.gpus.isEmpty }
+        let socketDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("n8s-sim-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: socketDirectory) }
+        let servers = dynamic ? gpuNodes.enumerated().map { i, m in PodResourcesServer(node: m.node, socketPath: "\(socketDirectory)/\(i).sock") } : []
+
+        let produced = ResultBox()
+        do {
+            return try await serve(sim: sim, servers: servers, dynamic: dynamic, cluster: cluster, recorder: recorder, clock: clock,
+                                   tick: tick, logger: logger, produced: produced)
+        } catch {
+            // Teardown after the end (servers closing under cancellation) must not lose the figures.
+            if let result = produced.value.withLock({ $0 }) { return result }
+            throw error
+        }
+    }
+
+    private func serve(sim: KubeSim, servers: [PodResourcesServer], dynamic: Bool, cluster: SimulatedCluster, recorder: SimulationRecorder,
+                       clock: ScaledClock, tick: Duration, logger: Logger, produced: ResultBox) async throws -> SimulationResult {
+        let failures = ComponentFailures()
+        let catalog = self.catalog
+        let scenario = self.scenario
+        let options = self.options
+        return try await sim.withServer { url in
+            try await Self.withSockets(servers[...]) {
+                try await ClientPool.with(server: url, count: 2 + (dynamic ? 1 + servers.count : 0), clock: clock, logger: logger) { clients in
+                    let driver = WorkloadDriver(scenario: scenario, sim: sim, cluster: cluster, recorder: recorder, clock: clock, tick: tick, options: options)
+                    let end = try await withThrowingTaskGroup(of: Void.self, returning: Date.self) { group in
+                        func component(_ name: String, _ body: @escaping @Sendable () async throws -> Void) {
+                            group.addTask {
+                                do { try await body() } catch is CancellationError {} catch { failures.record("\(name): \(error)") }
+                            }
+                        }
+                        for member in cluster.members { component("node \(member.node.name)") { try await member.node.run() } }
+                        component("scheduler") {
+                            try await SimScheduler(client: clients[0], configuration: scenario.scheduler, clock: clock, logger: logger).run()
+                        }
+                        let interval = Duration.seconds(max(10, Self.span(scenario).seconds / 720))
+                        component("recorder") {
+                            try await RecorderService(recorder: recorder, client: clients[1], clock: clock, interval: interval,
+                                                 podSelector: LabelSelector([.init(key: SimulationAnnotations.workloadLabel, op: .exists)]), logger: logger).run()
+                        }
+                        if dynamic {
+                            let partitioner = Self.partitioner(scenario, client: clients[2], catalog: catalog, clock: clock, logger: logger)
+                            component("gpu-partitioner") { try await partitioner.run() }
+                            for (i, server) in servers.enumerated() {
+                                let agent = Self.agent(node: server.node, socket: server.socketPath, client: clients[3 + i], catalog: catalog, clock: clock, logger: logger)
+                                let controller = try agent.controller()
+                                component("mig-agent \(server.node.name)") { try await controller.run() }
+                            }
+                        }
+                        defer { group.cancelAll() }
+                        try await driver.run(failures: failures)
+                        let end = clock.now
+                        // Let the recorder's watches deliver the last changes (their times are kept).
+                        if !options.stop.isRequested { try? await Task.sleep(for: .milliseconds(500)) }
+                        return end
+                    }
+                    options.progress?(recorder.progressLine(at: end))
+                    let result = recorder.result(name: scenario.name, partitioning: scenario.partitioning.description, end: end)
+                    produced.value.withLock { $0 = result }
+                    return result
+                }
+            }
+        }
+    }
+
+    /// The simulated time a scenario is expected to take (for the sample interval).
+    static func span(_ scenario: Scenario) -> Duration {
+        if let stop = scenario.stopAfter { return stop }
+        let last = scenario.workload.map { pod -> Duration in
+            switch pod.end {
+            case .runs(let d): pod.arrival + d
+            case .deleted(let at): at
+            case .never: pod.arrival
+            }
+        }.max()
+        return last ?? .seconds(3600)
+    }
+
+    static func partitioner(_ scenario: Scenario, client: KubeClient, catalog: MIGCatalog, clock: any KubeClock, logger: Logger) -> GPUPartitionerService {
+        var config = PartitionerConfig()
+        config.batchWindowTimeoutSeconds = max(1, Int(scenario.batchWindow.timeout.seconds.rounded()))
+        config.batchWindowIdleSeconds = max(1, Int(scenario.batchWindow.idle.seconds.rounded()))
+        let recorder = EventRecorder(client: client, component: "n8s-gpu-partitioner", instance: "sim", clock: clock, logger: logger)
+        let partitioner = GPUPartitioner(
+            client: client, nodes: Store<Node>(), pods: Store<Pod>(indexes: [.byNamespace, .byNodeName]), config: config,
+            catalog: catalog, recorder: recorder, clock: clock, logger: logger)
+        return GPUPartitionerService(partitioner: partitioner, logger: logger)
+    }
+
+    static func agent(node: SimulatedNode, socket: String, client: KubeClient, catalog: MIGCatalog, clock: any KubeClock, logger: Logger) -> MIGAgent {
+        var config = MIGAgentConfig(nodeName: node.name)
+        config.podResourcesSocket = socket
+        config.lockFile = nil
+        let events = EventRecorder(client: client, component: "n8s-mig-agent", instance: node.name, clock: clock, logger: logger)
+        return MIGAgent(config: config, client: client, nvml: node.nvml, podResources: PodResourcesClient(socketPath: socket),
+                        catalog: catalog, clock: clock, events: events, logger: logger)
+    }
+
+    /// Runs `body` with every PodResources server listening.
+    static func withSockets<T: Sendable>(_ servers: ArraySlice<PodResourcesServer>, _ body: () async throws -> T) async throws -> T {
+        guard let first = servers.first else { return try await body() }
+        return try await first.withRunning { try await withSockets(servers.dropFirst(), body) }
+    }
+}
+
+/// The result, once computed (teardown errors after it do not lose it).
+final class ResultBox: Sendable {
+    let value = Mutex<SimulationResult?>(nil)
+}
+
+/// Errors of components that stopped on their own; the driver ends the run on the first.
+final class ComponentFailures: Sendable {
+    private let list = Mutex<[String]>([])
+    func record(_ text: String) { list.withLock { $0.append(text) } }
+    var first: String? { list.withLock { $0.first } }
+}
+
+/// One `HTTPClient` and ``KubeClient`` per component (as separate processes have), shut down
+/// together. No client-side rate limit: the simulation's clock runs faster than real time.
+enum ClientPool {
+    static func with<T: Sendable>(server: URL, count: Int, clock: any KubeClock, logger: Logger,
+                                  _ body: ([KubeClient]) async throws -> T) async throws -> T {
+        let config = ClusterConfig(server: server)
+        var https: [HTTPClient] = []
+        var clients: [KubeClient] = []
+        for _ in 0..<count {
+            let http = try HTTPTransport.makeHTTPClient(for: config)
+            https.append(http)
+            clients.append(KubeClient(transport: HTTPTransport(config: config, httpClient: http, clock: clock), qps: nil, clock: clock, logger: logger))
+        }
+        do {
+            let result = try await body(clients)
+            for http in https { try? await http.shutdown() }
+            return result
+        } catch {
+            for http in https { try? await http.shutdown() }
+            throw error
+        }
+    }
+}
