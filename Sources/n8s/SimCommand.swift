@@ -67,8 +67,8 @@ struct SimRun: AsyncParsableCommand {
     @Option(help: "Output format: table or json.")
     var output: OutputFormat = .table
 
-    @Option(help: "Directory to write index.html (charts) and results.json into.")
-    var report: String?
+    @Option(help: "Directory to write index.html (charts) and results.json into ('' writes none).")
+    var report: String = "sim-report"
 
     @Option(help: "Components' log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "error"
@@ -129,7 +129,7 @@ struct SimRun: AsyncParsableCommand {
         case .table: Console.line("\n" + SimulationSummary.compare(summaries))
         case .json: Console.line(try SimulationSummary.json(summaries))
         }
-        if let report {
+        if !report.isEmpty {
             let index = try HTMLReport.write(results, title: "n8s simulation: \(base.name)", to: report)
             if output == .table { Console.line("\nreport: \(index)") } else { Console.error("report: \(index)") }
         }
