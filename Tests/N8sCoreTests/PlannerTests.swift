@@ -73,6 +73,8 @@ struct PlannerTests {
         let plan = planner.plan(nodes: [node], pods: [], pending: [F.pending("a", ["7g.80gb": 1]), F.pending("b", ["7g.79gb": 1])], planID: "p")
         #expect(plan.pods[0].fits)
         #expect(!plan.pods[1].fits)
+        #expect(plan.pods[1].reason?.contains("7g.79gb is not a MIG profile of the GPU model(s) of the 1 eligible node(s) (a100-80gb)") == true,
+                "reason: \(plan.pods[1].reason ?? "none")")
         #expect(Fixtures.catalog.model(id: "a100-80gb")?.fullGPUProfile?.name == "7g.80gb")
     }
 

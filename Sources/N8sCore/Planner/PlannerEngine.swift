@@ -100,6 +100,8 @@ extension PartitionPlanner {
                 let reason: String
                 if fit.eligible == 0 {
                     reason = fit.firstFailure.map { "no plannable node passes the scheduler's predicates (\($0))" } ?? "no plannable node"
+                } else if let missing = profilesOfferedNowhere(pod.devices.keys, fit: fit) {
+                    reason = missing
                 } else {
                     let wanted = pod.devices.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", ")
                     reason = "no layout that keeps used instances gives \(wanted) on the \(fit.eligible) eligible node(s)"
@@ -115,6 +117,23 @@ extension PartitionPlanner {
             return Plan.PodOutcome(
                 namespace: pod.namespace, name: pod.name, fits: true, node: nodes[n].name,
                 fitsWithoutChange: option.existingOnly, reason: nil)
+        }
+
+        /// Why a pod cannot be helped when it asks for a profile that no GPU of any eligible node
+        /// has (the catalog is the source: `7g.79gb` is not an A100-80GB profile); `nil` otherwise.
+        private func profilesOfferedNowhere(_ profiles: Dictionary<String, Int>.Keys, fit: StaticFit) -> String? {
+            var models = Set<String>()
+            var offered = Set<String>()
+            for (i, node) in nodes.enumerated() where fit.passes[i] {
+                for gpu in node.gpus {
+                    models.insert(gpu.space.model.id)
+                    for p in profiles where gpu.space.profileIndex(p) != nil { offered.insert(p) }
+                }
+            }
+            let missing = profiles.filter { !offered.contains($0) }.sorted()
+            guard !missing.isEmpty, !models.isEmpty else { return nil }
+            let list = missing.joined(separator: ", ")
+            return "\(list) is not a MIG profile of the GPU model(s) of the \(fit.eligible) eligible node(s) (\(models.sorted().joined(separator: ", ")))"
         }
 
         /// The static predicates of `constraints` on every node, computed once per key.
