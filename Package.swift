@@ -142,6 +142,7 @@ let package = Package(
         .executableTarget(name: "n8s-quality", dependencies: ["N8sCore"]),
         .executableTarget(name: "n8s-bench", dependencies: ["KubeCore", "N8sCore"]),
         .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"]),
+        .target(name: "TestSupport", dependencies: ["KubeCore"], path: "Tests/TestSupport"),
         .testTarget(
             name: "KubeSimTests",
             dependencies: [
@@ -161,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "N8sServicesTests",
             dependencies: [
-                "N8sServices", "N8sCore", "KubeCore", "KubeClient", "KubeRuntime", "KubeSim",
+                "N8sServices", "N8sCore", "KubeCore", "KubeClient", "KubeRuntime", "KubeSim", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -169,16 +170,17 @@ let package = Package(
         .testTarget(
             name: "N8sSimulationTests",
             dependencies: [
-                "N8sSimulation", "N8sServices", "N8sCore", "KubeCore", "KubeClient", "KubeRuntime", "KubeSim",
+                "N8sSimulation", "N8sServices", "N8sCore", "KubeCore", "KubeClient", "KubeRuntime", "KubeSim", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeSim", "TestSupport"]),
         .testTarget(
             name: "KubeRuntimeTests",
             dependencies: [
                 "KubeRuntime",
                 "KubeSim",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

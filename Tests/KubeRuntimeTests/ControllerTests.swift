@@ -1,3 +1,4 @@
+import TestSupport
 import KubeClient
 import KubeCore
 import Logging

@@ -3,17 +3,11 @@ import KubeClient
 import KubeCore
 import KubeSim
 import N8sSimulation
+import TestSupport
 
-/// Polls `condition` until it holds or `timeout` of real time passes (then returns `false`).
-/// Between polls it yields, so other tasks progress; it never waits on a fixed sleep.
+/// The shared bounded wait, pausing 1 ms between polls so the 50× simulations beside it keep their cores.
 func eventually(timeout: Duration = .seconds(30), _ condition: @Sendable () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        await Task.yield()
-        try? await Task.sleep(for: .milliseconds(1))
-    }
-    return await condition()
+    await TestSupport.eventually(timeout: timeout, every: .milliseconds(1), condition)
 }
 
 /// Runs `body` with a ``SimScheduler`` working against `sim` over HTTP.

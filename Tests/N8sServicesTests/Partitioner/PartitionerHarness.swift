@@ -8,19 +8,14 @@ import MetricsTestKit
 import N8sCore
 import ServiceLifecycle
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import N8sServices
 
-/// Polls `condition` until it holds or `timeout` of real time passes. Never a fixed sleep.
+/// The shared bounded wait, with this suite's 5 s bound and 300 µs pause.
 func eventually(timeout: Duration = .seconds(5), _ condition: @Sendable () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        await Task.yield()
-        try? await Task.sleep(for: .microseconds(300))
-    }
-    return await condition()
+    await TestSupport.eventually(timeout: timeout, every: .microseconds(300), condition)
 }
 
 /// Moves `clock` forward `step` at a time until `condition` holds (bounded by `limit` of clock
