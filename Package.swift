@@ -158,7 +158,11 @@ let package = Package(
             name: "kubesim-bench",
             dependencies: ["KubeSim", "KubeClient"]
         ),
-        .testTarget(name: "N8sCoreTests", dependencies: ["N8sCore", "KubeCore"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "N8sCoreTests",
+            dependencies: ["N8sCore", "KubeCore", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "N8sServicesTests",
             dependencies: [
