@@ -14,17 +14,23 @@ public struct QuotaSet: Sendable {
     /// Namespace to the quota that holds it.
     public let owners: [String: QuotaID]
     /// Quotas that lost namespaces to older ones: the namespaces, each with its winner.
-    public let conflicts: [QuotaID: [(namespace: String, heldBy: QuotaID)]]
+    public let conflicts: [QuotaID: [LostNamespace]]
+
+    /// A namespace a quota claims but an older quota holds.
+    public struct LostNamespace: Sendable, Hashable {
+        public var namespace: String
+        public var heldBy: QuotaID
+    }
 
     public init(_ quotas: [Quota]) {
         var byID: [QuotaID: Quota] = [:]
         for q in quotas { byID[q.id] = q }
         var owners: [String: QuotaID] = [:]
-        var conflicts: [QuotaID: [(namespace: String, heldBy: QuotaID)]] = [:]
+        var conflicts: [QuotaID: [LostNamespace]] = [:]
         for q in byID.values.sorted(by: Quota.claimsBefore) {
             for namespace in q.namespaces {
                 if let holder = owners[namespace] {
-                    if holder != q.id { conflicts[q.id, default: []].append((namespace, holder)) }
+                    if holder != q.id { conflicts[q.id, default: []].append(LostNamespace(namespace: namespace, heldBy: holder)) }
                 } else {
                     owners[namespace] = q.id
                 }
