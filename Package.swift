@@ -148,6 +148,8 @@ let package = Package(
             dependencies: [
                 "KubeSim",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // Reads the repository's CRDs (deploy/crds/*.yaml).
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
