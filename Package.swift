@@ -158,6 +158,8 @@ let package = Package(
             dependencies: [
                 "KubeSim",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // Reads the repository's CRDs (deploy/crds/*.yaml).
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -168,7 +170,11 @@ let package = Package(
             name: "kubesim-bench",
             dependencies: ["KubeSim", "KubeClient"]
         ),
-        .testTarget(name: "N8sCoreTests", dependencies: ["N8sCore", "KubeCore"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "N8sCoreTests",
+            dependencies: ["N8sCore", "KubeCore", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "N8sServicesTests",
             dependencies: [
