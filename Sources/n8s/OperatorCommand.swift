@@ -19,14 +19,7 @@ struct OperatorCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "kubeconfig path (default: KUBECONFIG, in-cluster, then ~/.kube/config).")
-    var kubeconfig: String?
-
-    @Option(help: "kubeconfig context (default: the current one).")
-    var context: String?
-
-    @Option(help: "Replica identity for leader election (default: POD_NAME or the host name, plus a random suffix).")
-    var identity: String?
+    @OptionGroup var replica: ReplicaOptions
 
     @Option(help: "Lease name for leader election.")
     var leaseName = "n8s-operator"
@@ -49,9 +42,6 @@ struct OperatorCommand: AsyncParsableCommand {
     @Option(help: "GB of n8s.nebuly.ai/gpu-memory charged per nvidia.com/gpu.")
     var gpuMemoryPerGPU = 32
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
-
     var settings: OperatorConfig {
         var c = OperatorConfig()
         c.leaseName = leaseName
@@ -65,21 +55,11 @@ struct OperatorCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
-        }
         do { try settings.validate() } catch { throw ValidationError("\(error)") }
     }
 
     func run() async throws {
-        var logger = Logger(label: "n8s.operator")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let cluster: ClusterConfig
-        do { cluster = try ClusterConfig.load(kubeconfig: kubeconfig, context: context) } catch {
-            throw ValidationError("cannot reach a cluster: \(error)")
-        }
-        let base = identity ?? ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName
-        let name = identity ?? "\(base)_\(UUID().uuidString.prefix(8).lowercased())"
-        try await QuotaOperatorProcess.run(config: settings, cluster: cluster, identity: name, logger: logger)
+        let logger = replica.logger(label: "n8s.operator")
+        try await QuotaOperatorProcess.run(config: settings, cluster: try replica.cluster(), identity: replica.replicaIdentity, logger: logger)
     }
 }

@@ -49,7 +49,7 @@ public struct QuotaOperatorService: Service {
                     try await op.compositeQuotas.waitUntilSynced()
                     try await op.pods.waitUntilSynced()
                     logger.info("caches synced")
-                    try await runLeading()
+                    try await Leading.run(leadership, activity: "quota controllers", logger: logger) { try await loop() }
                 }
             }
         }
@@ -66,16 +66,6 @@ public struct QuotaOperatorService: Service {
                 || old.metadata.deletionTimestamp != new.metadata.deletionTimestamp
                 || old.metadata.labels?[QuotaNames.capacityLabel] != new.metadata.labels?[QuotaNames.capacityLabel]
                 || old.spec != new.spec
-        }
-    }
-
-    private func runLeading() async throws {
-        guard let leadership else { return try await loop() }
-        while !Task.isCancelled {
-            try await leadership.waitUntilLeading()
-            logger.info("leading: quota controllers on")
-            await leadership.whileLeading { try? await loop() }
-            logger.info("not leading: quota controllers off")
         }
     }
 

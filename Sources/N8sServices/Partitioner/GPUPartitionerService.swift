@@ -61,19 +61,9 @@ public struct GPUPartitionerService: Service {
                     try await p.nodes.waitUntilSynced()
                     try await p.pods.waitUntilSynced()
                     logger.info("caches synced")
-                    try await runLeading()
+                    try await Leading.run(leadership, activity: "planning", logger: logger) { try await loop() }
                 }
             }
-        }
-    }
-
-    private func runLeading() async throws {
-        guard let leadership else { return try await loop() }
-        while !Task.isCancelled {
-            try await leadership.waitUntilLeading()
-            logger.info("leading: planning")
-            await leadership.whileLeading { try? await loop() }
-            logger.info("not leading: planning stopped")
         }
     }
 
