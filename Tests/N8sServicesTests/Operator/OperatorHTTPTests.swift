@@ -141,4 +141,35 @@ struct OperatorHTTPTests {
             }
         }
     }
+
+    @Test("a pod whose requests cannot be charged leaves its quota's used as it was (never a wrong total); other quotas go on")
+    func uncountablePod() async throws {
+        let clock = ManualClock()
+        try await withSim(clock: clock) { sim, client in
+            try OFixtures.install(into: sim, namespaces: ["team", "other"])
+            _ = try sim.create(ElasticQuota.self, ElasticQuota(metadata: ObjectMeta(name: "q", namespace: "team"), spec: .init(min: OFixtures.gb(10))))
+            _ = try sim.create(ElasticQuota.self, ElasticQuota(metadata: ObjectMeta(name: "o", namespace: "other"), spec: .init(min: OFixtures.gb(10))))
+            try sim.start(OFixtures.pod("ok", in: "team", gb: 10))
+            try sim.start(OFixtures.pod("fine", in: "other", gb: 20))
+            let replica = try OperatorReplica(client: client, clock: clock)
+            let op = replica.quotaOperator
+            @Sendable func refresh(extra: [Pod] = []) throws {
+                _ = op.elasticQuotas.replaceAll(with: try sim.list(ElasticQuota.self))
+                _ = op.compositeQuotas.replaceAll(with: [])
+                _ = op.pods.replaceAll(with: try sim.list(Pod.self) + extra)
+            }
+            try refresh()
+            await op.reconcile()
+            #expect(sim.used(ofElastic: "q", in: "team") == OFixtures.gb(10))
+            // Half a GPU cannot be charged (the API server would refuse it; the cache is fed directly).
+            var bad = OFixtures.pod("half", in: "team", gb: 0)
+            bad.spec.containers[0].resources = ResourceRequirements(limits: ["nvidia.com/gpu": "500m"])
+            bad.status = PodStatus(phase: "Running")
+            try sim.setPhase("fine", in: "other", "Succeeded")
+            try refresh(extra: [bad])
+            await op.reconcile()
+            #expect(sim.used(ofElastic: "q", in: "team") == OFixtures.gb(10), "left as it was")
+            #expect(sim.used(ofElastic: "o", in: "other") == OFixtures.gb(0), "other quotas are still written")
+        }
+    }
 }
