@@ -172,4 +172,24 @@ struct OperatorHTTPTests {
             #expect(sim.used(ofElastic: "o", in: "other") == OFixtures.gb(0), "other quotas are still written")
         }
     }
+
+    @Test("only the leader writes: a replica that does not hold the lease writes nothing until it does")
+    func onlyTheLeaderWrites() async throws {
+        let clock = ManualClock()
+        try await withSim(clock: clock) { sim, client in
+            try OFixtures.install(into: sim, namespaces: ["team"])
+            _ = try sim.create(ElasticQuota.self, ElasticQuota(metadata: ObjectMeta(name: "q", namespace: "team"), spec: .init(min: OFixtures.gb(10))))
+            try sim.start(OFixtures.pod("one", in: "team", gb: 10))
+            let leadership = Leadership()
+            let replica = try OperatorReplica(client: client, clock: clock, leadership: leadership)
+            try await replica.running {
+                #expect(await eventually { replica.service.hasSynced })
+                await settle(.milliseconds(200))
+                #expect(sim.requestCount(verb: "patch") == 0 && replica.quotaOperator.steps == 0)
+                leadership.set(leading: true)
+                #expect(await eventually { sim.used(ofElastic: "q", in: "team") == OFixtures.gb(10) && sim.capacity("one", in: "team") == "in-quota" })
+            }
+        }
+    }
 }
+

@@ -123,6 +123,13 @@ struct WebhookTLSTests {
         }
     }
 
+    @Test("a replica whose caches have not synced answers 503, so the API server applies the failurePolicy")
+    func notSynced() throws {
+        let answer = QuotaWebhookServer.answer(Data(Self.review(#"{"metadata":{"name":"q"},"spec":{}}"#).utf8), quotas: nil)
+        #expect(answer.status == .serviceUnavailable && !answer.json)
+        #expect(String(decoding: answer.body, as: UTF8.self).contains("not synced"))
+    }
+
     @Test("replacing the certificate files mid-run: the next handshake presents the new certificate, without a restart")
     func rotation() async throws {
         let first = try KubeSimTLS.generate()
