@@ -56,19 +56,17 @@ public enum QuotaOperatorProcess {
         let registry = PrometheusCollectorRegistry()
         let factory = PrometheusMetricsFactory(registry: registry)
         try await KubeClient.withHTTP(config: cluster, logger: logger) { client in
-            let leadership = Leadership()
-            let election = LeaderElection(
-                leases: client.resource(Lease.self, in: config.leaseNamespace ?? client.defaultNamespace), leaseName: config.leaseName,
-                identity: identity, leadership: leadership, logger: logger, metrics: factory)
-            let recorder = EventRecorder(client: client, component: "n8s-operator", instance: identity, logger: logger)
+            let wiring = ReplicaWiring(
+                client: client, leaseName: config.leaseName, leaseNamespace: config.leaseNamespace, identity: identity,
+                component: "n8s-operator", metrics: factory, logger: logger)
             let op = QuotaOperator(
                 client: client, pods: Store<Pod>(indexes: [.byNamespace]), rates: GPUMemoryRates(catalog: catalog, gpuMemoryPerGPU: config.gpuMemoryPerGPU),
-                recorder: recorder, metrics: QuotaMetrics(factory: factory), logger: logger)
-            let service = QuotaOperatorService(quotaOperator: op, leadership: leadership, logger: logger)
+                recorder: wiring.recorder, metrics: QuotaMetrics(factory: factory), logger: logger)
+            let service = QuotaOperatorService(quotaOperator: op, leadership: wiring.leadership, logger: logger)
             let checks = HealthChecks()
             checks.addReadiness("quota and pod caches synced") { service.hasSynced }
             let health = HealthServer(port: config.healthPort, checks: checks, registry: registry, logger: logger)
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: election), .init(service: service), .init(service: health)]
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: wiring.election), .init(service: service), .init(service: health)]
             if let certificates {
                 services.append(.init(service: QuotaWebhookServer(port: config.webhookPort, certificates: certificates, logger: logger, quotas: QuotaWebhookServer.cached(op))))
             } else {

@@ -35,15 +35,13 @@ public enum GPUPartitionerProcess {
         let registry = PrometheusCollectorRegistry()
         let factory = PrometheusMetricsFactory(registry: registry)
         try await KubeClient.withHTTP(config: cluster, logger: logger) { client in
-            let leadership = Leadership()
-            let election = LeaderElection(
-                leases: client.resource(Lease.self, in: config.leaseNamespace ?? client.defaultNamespace), leaseName: config.leaseName,
-                identity: identity, leadership: leadership, logger: logger, metrics: factory)
-            let recorder = EventRecorder(client: client, component: "n8s-gpu-partitioner", instance: identity, logger: logger)
+            let wiring = ReplicaWiring(
+                client: client, leaseName: config.leaseName, leaseNamespace: config.leaseNamespace, identity: identity,
+                component: "n8s-gpu-partitioner", metrics: factory, logger: logger)
             let partitioner = GPUPartitioner(
                 client: client, nodes: Store<Node>(), pods: Store<Pod>(indexes: [.byNamespace, .byNodeName]), config: config,
-                catalog: catalog, recorder: recorder, metrics: PartitionerMetrics(factory: factory), logger: logger)
-            let service = GPUPartitionerService(partitioner: partitioner, leadership: leadership, logger: logger)
+                catalog: catalog, recorder: wiring.recorder, metrics: PartitionerMetrics(factory: factory), logger: logger)
+            let service = GPUPartitionerService(partitioner: partitioner, leadership: wiring.leadership, logger: logger)
             let checks = HealthChecks()
             checks.addReadiness("node and pod caches synced") { service.hasSynced }
             let health = HealthServer(port: config.healthPort, checks: checks, registry: registry, logger: logger)
@@ -53,7 +51,7 @@ public enum GPUPartitionerProcess {
             ])
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: election), .init(service: service), .init(service: health)],
+                    services: [.init(service: wiring.election), .init(service: service), .init(service: health)],
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
