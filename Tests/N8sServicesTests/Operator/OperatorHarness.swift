@@ -73,10 +73,18 @@ extension KubeSim {
         try setPhase(created.name, in: created.metadata.namespace ?? "", phase)
     }
 
+    /// Sets the pod's phase, reading again when the operator's label patch came in between (409).
     func setPhase(_ name: String, in namespace: String, _ phase: String) throws {
-        var pod = try get(Pod.self, namespace: namespace, name: name)
-        pod.status = PodStatus(phase: phase)
-        _ = try update(pod, subresource: "status")
+        for attempt in 0..<5 {
+            var pod = try get(Pod.self, namespace: namespace, name: name)
+            pod.status = PodStatus(phase: phase)
+            do {
+                _ = try update(pod, subresource: "status")
+                return
+            } catch {
+                if error.code != 409 || attempt == 4 { throw error }
+            }
+        }
     }
 
     func capacity(_ name: String, in namespace: String) -> String? {
