@@ -6,8 +6,10 @@ import Testing
 
 /// The simulated GPUs check placements with their own bit masks; N8sCore's ``LayoutSpace`` is the
 /// planner's and the agent's. Both must agree on every layout of every catalog model, or a bug in
-/// one of them would be invisible to planner, agent and simulator alike.
-@Suite("Simulated NVML placements vs LayoutSpace")
+/// one of them would be invisible to planner, agent and simulator alike. Serialized: the checks
+/// are synchronous CPU work that would otherwise hold every thread of the concurrency pool while
+/// the end-to-end suites beside them run on a real-time clock.
+@Suite("Simulated NVML placements vs LayoutSpace", .serialized)
 struct SimulatedGPUPlacementTests {
     static let catalog = try! MIGCatalog.bundled()
     static let models = catalog.models.filter { (try? LayoutSpace($0)) != nil }
