@@ -26,7 +26,9 @@ struct SimRun: AsyncParsableCommand {
             device plugin, simulated GPUs), a small scheduler, and in dynamic mode the real mig-agent
             of every node and the real gpu-partitioner, all on one clock running timeScale times
             faster than real time. Prints a progress line while running and the summary at the end;
-            exits with status 1 when a MIG device was destroyed while in use or reserved.
+            exits with status 1 when a MIG device was destroyed while in use or reserved, and with
+            status 2 when a node's mig-agent could not partition (e.g. DeviceIDMismatch under
+            --device-id-strategy index).
             Ctrl-C stops the run early and prints the figures so far.
             """
     )
@@ -64,6 +66,9 @@ struct SimRun: AsyncParsableCommand {
     @Option(help: "Comma-separated modes to run the same workload under, e.g. static:1g.10gb*7,dynamic.")
     var compare: String?
 
+    @Option(help: "Device ids of every simulated node's device plugin: uuid or index (overrides the scenario's deviceIDStrategy).")
+    var deviceIDStrategy: DeviceIDStrategy?
+
     @Option(help: "Output format: table or json.")
     var output: OutputFormat = .table
 
@@ -91,6 +96,7 @@ struct SimRun: AsyncParsableCommand {
         let catalog = try MIGCatalog.bundled()
         var base = try loadScenario(catalog: catalog)
         if let timeScale { base.timeScale = timeScale }
+        if let deviceIDStrategy { for i in base.nodes.indices { base.nodes[i].deviceIDStrategy = deviceIDStrategy } }
         let modes = try compare.map { try parseModes($0, scenario: base) } ?? [base.partitioning]
         let interactive = isatty(STDOUT_FILENO) == 1 && output == .table
         if output == .table {
@@ -136,6 +142,12 @@ struct SimRun: AsyncParsableCommand {
         if summaries.contains(where: { $0.destroyedInUse > 0 }) {
             Console.error("error: MIG devices were destroyed while in use or reserved by a bound pod")
             throw ExitCode(1)
+        }
+        let problems = summaries.flatMap { $0.agentProblems ?? [] }
+        if let first = problems.first {
+            let nodes = Set(problems.map(\.node)).count
+            Console.error("error: the run could not partition: \(nodes) node(s) report N8sMigAgent=False, e.g. \(first.node): \(first.reason): \(first.message)")
+            throw ExitCode(2)
         }
     }
 
@@ -236,3 +248,5 @@ struct SimulationService: Service {
         }
     }
 }
+
+extension DeviceIDStrategy: ExpressibleByArgument {}

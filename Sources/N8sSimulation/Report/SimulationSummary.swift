@@ -20,6 +20,18 @@ public struct SimulationSummary: Sendable, Hashable, Codable {
     public var reconfigurations: Int
     /// MIG devices destroyed while in use or reserved by a bound pod: must be 0.
     public var destroyedInUse: Int
+    /// Nodes whose MIG agent could not partition at the end of the run (condition `N8sMigAgent`
+    /// False for a reason a person must fix, e.g. `DeviceIDMismatch`), by node name; `nil` when
+    /// none (and in static mode).
+    public var agentProblems: [AgentProblem]?
+
+    /// A node whose MIG agent reports it cannot partition.
+    public struct AgentProblem: Sendable, Hashable, Codable {
+        public var node: String
+        /// The condition's reason, e.g. `DeviceIDMismatch`.
+        public var reason: String
+        public var message: String
+    }
 
     /// Label of a run in tables and legends: the partitioning mode, or the name when they differ.
     public var label: String { partitioning }
