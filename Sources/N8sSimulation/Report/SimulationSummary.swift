@@ -18,8 +18,11 @@ public struct SimulationSummary: Sendable, Hashable, Codable {
     public var allocationRatioMax: Double
     /// MIG reconfigurations (per GPU).
     public var reconfigurations: Int
-    /// MIG devices destroyed while in use or reserved by a bound pod: must be 0.
-    public var destroyedInUse: Int
+    /// Breaches of n8s's first rule, by kind (JSON: an object with one count per kind); every
+    /// count must be 0.
+    public var violations: SafetyViolations
+    /// Faults injected (all zero without a fault plan).
+    public var faults = FaultTotals()
 
     /// Label of a run in tables and legends: the partitioning mode, or the name when they differ.
     public var label: String { partitioning }
@@ -35,7 +38,8 @@ public struct SimulationSummary: Sendable, Hashable, Codable {
             ("GPU memory allocated (mean)", String(format: "%.1f%%", allocationRatioMean * 100)),
             ("GPU memory allocated (max)", String(format: "%.1f%%", allocationRatioMax * 100)),
             ("MIG reconfigurations", "\(reconfigurations)"),
-            ("devices destroyed in use (must be 0)", "\(destroyedInUse)"),
+        ] + SafetyViolations.Kind.allCases.map { ($0.label, "\(violations[$0])") } + [
+        ] + faults.rows + [
             ("simulated time", DurationText.format(.seconds(simulatedSeconds.rounded()))),
         ]
     }
