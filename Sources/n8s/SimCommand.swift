@@ -147,6 +147,9 @@ struct SimRun: AsyncParsableCommand {
         if let bad = summaries.first(where: { $0.violations.total > 0 }) {
             let kinds = SafetyViolations.Kind.allCases.filter { bad.violations[$0] > 0 }.map { "\($0.rawValue) \(bad.violations[$0])" }
             Console.error("error: n8s broke its first rule in run \(bad.label): \(kinds.joined(separator: ", "))")
+            for result in results where result.summary.violations.total > 0 {
+                for line in result.violationDetails.prefix(20) { Console.error("  [\(result.summary.label)] \(line)") }
+            }
             throw ExitCode(1)
         }
     }

@@ -13,8 +13,9 @@ struct SimFaultCampaign: AsyncParsableCommand {
         discussion: """
             Each trial is a small generated cluster (A30, A100-40GB or H100-80GB; 1-3 nodes of 1-2
             GPUs) with pods of mixed profiles that all fit together, under the standard faults (10%
-            API errors for every component, watch drops and 410 expiries, agent and partitioner
-            kills every 3 simulated minutes on average, two partitioner replicas). A trial converges
+            API errors for every component, watch drops and 410 expiries every minute, agent and
+            partitioner kills every 2 simulated minutes on average, two partitioner replicas) for
+            the first 4 simulated minutes of 10. A trial converges
             when no pod is left pending that the planner could still place on the final cluster.
             Prints: trials, kills, injected API faults, pods scheduled, violations of each kind,
             trials that did not converge, failed runs. Exits 1 unless violations, non-converged
@@ -30,10 +31,10 @@ struct SimFaultCampaign: AsyncParsableCommand {
     var seed: UInt64 = 1
 
     @Option(help: "Trials run at once.")
-    var parallel = 8
+    var parallel = 4
 
-    @Option(help: "Simulated seconds per real second in each trial.")
-    var timeScale: Double = 200
+    @Option(help: "Simulated seconds per real second in each trial (higher is faster, until the machine's latency shows).")
+    var timeScale: Double = 60
 
     @Option(help: "Run only this trial, with the components' logs at info (to look into one).")
     var only: Int?

@@ -8,9 +8,10 @@ import Synchronization
 /// Many short seeded simulations with faults (`n8s sim fault-campaign`): small clusters of one
 /// GPU model (A30, A100-40GB or H100-80GB; 1–3 nodes of 1–2 GPUs), pods of mixed profiles that
 /// all fit together in some layout of every GPU (each GPU's target drawn from its model's valid
-/// layouts, pods drawn from its instances), arriving over the first two minutes and running
-/// past the end, under ``FaultPlan/standard(seed:)`` with kills every 3 minutes on average for
-/// the first 8 minutes of 20 (the calm rest shows whether the system recovers).
+/// layouts, pods drawn from its instances), arriving over the first minute and running past the
+/// end, under ``FaultPlan/standard(seed:)`` with watch drops every minute and kills every 2
+/// minutes on average, for the first 4 minutes of 10 (the calm rest shows whether the system
+/// recovers).
 ///
 /// A trial **converges** when, at its end, no pending pod fits a layout reachable from the
 /// cluster as it really is (the simulated GPUs' instances; used ones stay where they are): the
@@ -81,18 +82,19 @@ public enum FaultCampaign {
             let target = layouts[rng.below(layouts.count)]
             for instance in target where rng.below(10) < 7 {
                 pods.append(Scenario.PodGroup(
-                    name: "p\(pods.count)", arrival: .seconds(rng.below(120)), duration: .seconds(3600),
+                    name: "p\(pods.count)", arrival: .seconds(rng.below(60)), duration: .seconds(3600),
                     gpu: .mig(profile: instance.profile, count: 1)))
             }
         }
         if pods.isEmpty, let first = layouts.first?.first {
             pods.append(Scenario.PodGroup(name: "p0", duration: .seconds(3600), gpu: .mig(profile: first.profile, count: 1)))
         }
-        var scenario = Scenario(name: "campaign-\(seed)-\(index)", timeScale: timeScale, stopAfter: .seconds(1200), nodes: [group], pods: pods)
+        var scenario = Scenario(name: "campaign-\(seed)-\(index)", timeScale: timeScale, stopAfter: .seconds(600), nodes: [group], pods: pods)
         var faults = FaultPlan.standard(seed: seed &+ UInt64(index))
-        faults.agentKillEvery = .seconds(180)
-        faults.partitionerKillEvery = .seconds(180)
-        faults.activeFor = .seconds(480)
+        faults.watchDropEvery = .seconds(60)
+        faults.agentKillEvery = .seconds(120)
+        faults.partitionerKillEvery = .seconds(120)
+        faults.activeFor = .seconds(240)
         if withFaults { scenario.faults = faults }
         return scenario
     }

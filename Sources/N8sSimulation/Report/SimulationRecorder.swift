@@ -154,7 +154,7 @@ public final class SimulationRecorder: Sendable {
                 allocationRatioMax: samples.map(\.allocationRatio).max() ?? 0,
                 reconfigurations: s.reconfigurations, violations: s.violations
             )
-            return SimulationResult(summary: summary, samples: samples, pendingSeconds: perPod)
+            return SimulationResult(summary: summary, samples: samples, pendingSeconds: perPod, violationDetails: s.violationDetails)
         }
     }
 }

@@ -70,10 +70,24 @@ public struct SimulationResult: Sendable, Hashable, Codable {
     /// Pending time of every pod in simulated seconds, by `namespace/name` (never-bound pods:
     /// until deletion or the end).
     public var pendingSeconds: [String: Double]
+    /// What each safety violation was, in the order seen (empty when all counts are 0).
+    public var violationDetails: [String] = []
 
-    public init(summary: SimulationSummary, samples: [SimulationRecorder.Sample], pendingSeconds: [String: Double] = [:]) {
+    public init(summary: SimulationSummary, samples: [SimulationRecorder.Sample], pendingSeconds: [String: Double] = [:], violationDetails: [String] = []) {
         self.summary = summary
         self.samples = samples
         self.pendingSeconds = pendingSeconds
+        self.violationDetails = violationDetails
+    }
+
+    enum CodingKeys: String, CodingKey { case summary, samples, pendingSeconds, violationDetails }
+
+    /// Reads results written before `violationDetails` existed too.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        summary = try c.decode(SimulationSummary.self, forKey: .summary)
+        samples = try c.decode([SimulationRecorder.Sample].self, forKey: .samples)
+        pendingSeconds = try c.decodeIfPresent([String: Double].self, forKey: .pendingSeconds) ?? [:]
+        violationDetails = try c.decodeIfPresent([String].self, forKey: .violationDetails) ?? []
     }
 }

@@ -202,10 +202,11 @@ public struct SimulationRun: Sendable {
     }
 
     /// How much the components' timeouts and polling periods grow in a run at `timeScale`: a
-    /// request's real latency (milliseconds, more on a loaded machine) counts timeScale times
-    /// over in simulated time, so past 20x, waits made for a cluster's latencies would time out
-    /// and polls would busy the CPU. 1 up to 20x, then timeScale / 20.
-    static func latencyStretch(_ timeScale: Double) -> Double { max(1, timeScale / 20) }
+    /// request's real latency (milliseconds, far more on a loaded machine) counts timeScale times
+    /// over in simulated time, so past 10x, waits made for a cluster's latencies would time out
+    /// (leaders losing their lease, agents giving up on the device plugin) and polls would busy
+    /// the CPU. 1 up to 10x, then timeScale / 10.
+    static func latencyStretch(_ timeScale: Double) -> Double { max(1, timeScale / 10) }
 
     static func partitioner(
         _ scenario: Scenario, client: KubeClient, catalog: MIGCatalog, clock: any KubeClock, logger: Logger, leadership: Leadership? = nil
