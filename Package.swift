@@ -1,7 +1,7 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// Layout: ../shared/DESIGN.md section 8. `Kube*` never imports `N8s*`; `KubeCore` and `N8sCore` do no I/O.
+// Layout: docs/design.md section 8. `Kube*` never imports `N8s*`; `KubeCore` and `N8sCore` do no I/O.
 // Test targets depend only on what they test, so the pure suites build without the network stack.
 
 let package = Package(
@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "KubeCore", targets: ["KubeCore"]),
         .library(name: "KubeSim", targets: ["KubeSim"]),
         .library(name: "N8sCore", targets: ["N8sCore"]),
+        // For the libFuzzer build in fuzz/ (a package of its own, so this build stays uninstrumented).
+        .library(name: "N8sFuzzing", targets: ["N8sFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -139,6 +141,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "N8sFuzzing",
+            dependencies: [
+                "KubeCore", "KubeClient", "N8sCore", "N8sServices", "N8sSimulation",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .testTarget(name: "N8sFuzzingTests", dependencies: ["N8sFuzzing"], resources: [.copy("Inputs")]),
         .executableTarget(name: "n8s-quality", dependencies: ["N8sCore"]),
         .executableTarget(name: "n8s-bench", dependencies: ["KubeCore", "N8sCore"]),
         .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"]),
@@ -148,6 +158,8 @@ let package = Package(
             dependencies: [
                 "KubeSim",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // Reads the repository's CRDs (deploy/crds/*.yaml).
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -158,7 +170,11 @@ let package = Package(
             name: "kubesim-bench",
             dependencies: ["KubeSim", "KubeClient"]
         ),
-        .testTarget(name: "N8sCoreTests", dependencies: ["N8sCore", "KubeCore"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "N8sCoreTests",
+            dependencies: ["N8sCore", "KubeCore", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "N8sServicesTests",
             dependencies: [

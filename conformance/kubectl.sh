@@ -99,6 +99,44 @@ expect "replace with a stale resourceVersion gets 409" "the object has been modi
 for i in $(seq 30); do "$K" create configmap "churn-$i" -n conformance-kubectl >/dev/null; done
 expect "watch from an expired version gets 410" "Expired" "$K" get --raw '/api/v1/configmaps?watch=1&resourceVersion=2'
 
+# Custom resources: the repository's quota CRDs, served as kube-apiserver serves them.
+crds="$(cd "$(dirname "$0")/.." && pwd)/deploy/crds"
+cat >"$work/quotas.yaml" <<'YAML'
+apiVersion: n8s.nebuly.ai/v1alpha1
+kind: ElasticQuota
+metadata: {name: team-quota}
+spec:
+  min: {n8s.nebuly.ai/gpu-memory: 40, nvidia.com/gpu: 1}
+  max: {n8s.nebuly.ai/gpu-memory: "80"}
+  unknownField: pruned
+---
+apiVersion: n8s.nebuly.ai/v1alpha1
+kind: CompositeElasticQuota
+metadata: {name: shared}
+spec:
+  namespaces: [team-b, team-c]
+  min: {n8s.nebuly.ai/gpu-memory: 20}
+YAML
+cat >"$work/bad-quota.yaml" <<'YAML'
+apiVersion: n8s.nebuly.ai/v1alpha1
+kind: ElasticQuota
+metadata: {name: bad}
+spec:
+  max: {nvidia.com/gpu: lots}
+YAML
+row() { "$K" get "$@" --no-headers 2>&1 | tr -s ' '; }
+expect "apply the quota CRDs" "customresourcedefinition.apiextensions.k8s.io/elasticquotas.n8s.nebuly.ai created" "$K" apply --validate=false -f "$crds"
+expect "the CRDs are listed" "compositeelasticquotas.n8s.nebuly.ai" "$K" get crds
+expect "apply quotas" "compositeelasticquota.n8s.nebuly.ai/shared created" "$K" apply --validate=false -n conformance-kubectl -f "$work/quotas.yaml"
+expect "get eq -A shows the printer columns" "GPU MEMORY MIN" "$K" get eq -A
+expect "get eq -A shows min, max and used (empty while unknown)" "conformance-kubectl team-quota 40 80 1 " row eq -A
+expect "the n8s category lists both kinds" "compositeelasticquota.n8s.nebuly.ai/shared" "$K" get n8s -A
+expect "get eq,ceq -A shows both kinds" "compositeelasticquota.n8s.nebuly.ai/shared" "$K" get eq,ceq -A
+check "unknown fields are pruned" bash -c "! '$K' get eq team-quota -n conformance-kubectl -o jsonpath='{.spec}' | grep -q unknownField"
+expect "an invalid quota is refused with the field named" "spec.max.nvidia.com/gpu in body should match" "$K" apply --validate=false -n conformance-kubectl -f "$work/bad-quota.yaml"
+expect "delete the CRDs" "deleted" "$K" delete -f "$crds"
+check "their kinds are no longer served" bash -c "! '$K' get eq -A"
+
 expect "unknown resource type is refused" "doesn't have a resource type" "$K" get widgets
 expect "missing object is 404" "NotFound" "$K" get pod nope -n conformance-kubectl
 check "delete namespace" "$K" delete namespace conformance-kubectl --wait=false

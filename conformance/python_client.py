@@ -4,8 +4,11 @@ Runs a scripted session against a live `n8s sim apiserver` whose kubeconfig path
 Each step prints `ok <step>` or raises; the last line is the plain `N passed, N failed` count.
 """
 
+import pathlib
 import sys
 import threading
+
+import yaml
 
 from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
@@ -219,6 +222,30 @@ def _():
     assert "AlreadyExists" in error.body
     expect_status(422, lambda: core.create_namespaced_config_map(NS, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="Bad_Name"))))
     expect_status(400, lambda: core.create_namespaced_config_map(NS, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="x", namespace="default"))))
+
+
+@step("custom resources: the quota CRDs from deploy/crds, pruning, status subresource, 422, CRD deletion")
+def _():
+    extensions = client.ApiextensionsV1Api()
+    custom = client.CustomObjectsApi()
+    crds = pathlib.Path(__file__).resolve().parent.parent / "deploy" / "crds"
+    for name in ["elasticquotas.yaml", "compositeelasticquotas.yaml"]:
+        crd = extensions.create_custom_resource_definition(yaml.safe_load((crds / name).read_text()))
+        assert any(c.type == "Established" and c.status == "True" for c in crd.status.conditions), crd.status
+    coordinates = ("n8s.nebuly.ai", "v1alpha1", NS, "elasticquotas")
+    quota = {"apiVersion": "n8s.nebuly.ai/v1alpha1", "kind": "ElasticQuota", "metadata": {"name": "q"},
+             "spec": {"min": {"n8s.nebuly.ai/gpu-memory": 40}, "bogus": 1}}
+    created = custom.create_namespaced_custom_object(*coordinates, quota)
+    assert "bogus" not in created["spec"] and created["spec"]["min"]["n8s.nebuly.ai/gpu-memory"] == 40, created
+    patched = custom.patch_namespaced_custom_object_status(*coordinates, "q", {"status": {"used": {"n8s.nebuly.ai/gpu-memory": "10"}}})
+    assert patched["status"]["used"]["n8s.nebuly.ai/gpu-memory"] == "10", patched
+    items = custom.list_cluster_custom_object("n8s.nebuly.ai", "v1alpha1", "elasticquotas")["items"]
+    assert [i["metadata"]["name"] for i in items] == ["q"], items
+    bad = dict(quota, metadata={"name": "bad"}, spec={"min": "lots"})
+    error = expect_status(422, lambda: custom.create_namespaced_custom_object(*coordinates, bad))
+    assert "spec.min in body must be of type object" in error.body, error.body
+    extensions.delete_custom_resource_definition("elasticquotas.n8s.nebuly.ai")
+    expect_status(404, lambda: custom.list_cluster_custom_object("n8s.nebuly.ai", "v1alpha1", "elasticquotas"))
 
 
 @step("delete namespace removes its contents")

@@ -28,7 +28,9 @@ struct SimRun: AsyncParsableCommand {
             faster than real time. Prints a progress line while running and the summary at the end;
             exits with status 1 when any safety count is not 0: a MIG device destroyed while
             allocated or while reserved by a bound pod, a pod failing admission because its device
-            vanished, or a pod losing its device while running.
+            vanished, or a pod losing its device while running, and with status 2
+            when a node's mig-agent could not partition (e.g. DeviceIDMismatch under
+            --device-id-strategy index).
             Ctrl-C stops the run early and prints the figures so far.
             """
     )
@@ -66,6 +68,9 @@ struct SimRun: AsyncParsableCommand {
     @Option(help: "Comma-separated modes to run the same workload under, e.g. static:1g.10gb*7,dynamic.")
     var compare: String?
 
+    @Option(help: "Device ids of every simulated node's device plugin: uuid or index (overrides the scenario's deviceIDStrategy).")
+    var deviceIDStrategy: DeviceIDStrategy?
+
     @Option(help: "Output format: table or json.")
     var output: OutputFormat = .table
 
@@ -101,6 +106,7 @@ struct SimRun: AsyncParsableCommand {
         var base = try loadScenario(catalog: catalog)
         if let timeScale { base.timeScale = timeScale }
         if let faults, let plan = FaultPlan.preset(faults, seed: faultSeed) { base.faults = plan }
+        if let deviceIDStrategy { for i in base.nodes.indices { base.nodes[i].deviceIDStrategy = deviceIDStrategy } }
         let modes = try compare.map { try parseModes($0, scenario: base) } ?? [base.partitioning]
         let interactive = isatty(STDOUT_FILENO) == 1 && output == .table
         if output == .table {
@@ -151,6 +157,12 @@ struct SimRun: AsyncParsableCommand {
                 for line in result.violationDetails.prefix(20) { Console.error("  [\(result.summary.label)] \(line)") }
             }
             throw ExitCode(1)
+        }
+        let problems = summaries.flatMap { $0.agentProblems ?? [] }
+        if let first = problems.first {
+            let nodes = Set(problems.map(\.node)).count
+            Console.error("error: the run could not partition: \(nodes) node(s) report N8sMigAgent=False, e.g. \(first.node): \(first.reason): \(first.message)")
+            throw ExitCode(2)
         }
     }
 
@@ -251,3 +263,5 @@ struct SimulationService: Service {
         }
     }
 }
+
+extension DeviceIDStrategy: ExpressibleByArgument {}

@@ -33,6 +33,7 @@ enum Discovery {
             var entry: JSONObject = ["name": .string(t.plural), "singularName": .string(t.singular), "namespaced": .bool(t.isNamespaced),
                                      "kind": .string(t.kind), "verbs": verbs]
             if !t.shortNames.isEmpty { entry["shortNames"] = .array(t.shortNames.map(JSONValue.string)) }
+            if !t.categories.isEmpty { entry["categories"] = .array(t.categories.map(JSONValue.string)) }
             resources.append(.object(entry))
             if t.hasStatusSubresource {
                 resources.append(["name": .string("\(t.plural)/status"), "singularName": "", "namespaced": .bool(t.isNamespaced), "kind": .string(t.kind), "verbs": ["get", "patch", "update"]])

@@ -29,11 +29,14 @@ enum Table {
         var columns: [JSONValue] = [["name": "Name", "type": "string", "format": "name", "description": "Name of the object", "priority": 0]]
         let printer = type.printerColumns.isEmpty ? [ResourceType.PrinterColumn(name: "Age", path: "")] : type.printerColumns
         for c in printer {
-            columns.append(["name": .string(c.name), "type": .string(c.path.isEmpty ? "date" : "string"), "format": "", "description": .string(c.path), "priority": 0])
+            columns.append(["name": .string(c.name), "type": .string(c.path.isEmpty ? "date" : c.type), "format": "",
+                            "description": .string(c.description.isEmpty ? c.path : c.description), "priority": .int(Int64(c.priority))])
         }
         let rows: [JSONValue] = items.map { item in
             var cells: [JSONValue] = [item.value(at: ["metadata", "name"]) ?? ""]
-            for c in printer { cells.append(.string(cell(item, path: c.path, now: now))) }
+            for c in printer {
+                cells.append(c.path.hasPrefix(".") || c.path.hasPrefix("{") ? customCell(item, column: c, now: now) : .string(cell(item, path: c.path, now: now)))
+            }
             var row: JSONObject = ["cells": .array(cells)]
             switch request.includeObject {
             case "None": break
@@ -60,6 +63,30 @@ enum Table {
             return entry?.fieldText(at: rest.joined(separator: ".")) ?? "<none>"
         }
         return item.fieldText(at: path) ?? "<none>"
+    }
+
+    /// A CustomResourceDefinition column's cell, as kube-apiserver fills it: `null` when the path
+    /// finds nothing; dates as ages; numbers and booleans as themselves; other values as text
+    /// (lists and maps in JSON).
+    static func customCell(_ item: JSONValue, column: ResourceType.PrinterColumn, now: Date) -> JSONValue {
+        guard let value = SimpleJSONPath.evaluate(column.path, in: item), !value.isNull else { return .null }
+        switch (column.type, value) {
+        case ("date", .string(let text)):
+            guard let date = RFC3339.parse(text) else { return .null }
+            return .string(humanDuration(now.timeIntervalSince(date)))
+        case ("integer", .int), ("number", .int), ("number", .double), ("boolean", .bool):
+            return value
+        case (_, .string(let text)):
+            return .string(text)
+        case (_, .int(let i)):
+            return .string(String(i))
+        case (_, .double(let d)):
+            return .string("\(d)")
+        case (_, .bool(let b)):
+            return .string(String(b))
+        default:
+            return .string(String(decoding: value.serialized(), as: UTF8.self))
+        }
     }
 
     /// kubectl's short durations: `45s`, `3m20s`, `25m`, `5h10m`, `2d3h`, `40d`, `3y20d`.

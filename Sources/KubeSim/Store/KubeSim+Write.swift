@@ -30,6 +30,9 @@ extension KubeSim {
         try Validation.checkMetadata(object, kind: type.kind, name: name, group: type.group)
         if type.group.isEmpty && type.plural == "pods" { object = try PodRules.defaulted(object) }
         try Canonical.apply(to: &object, type: type)
+        object = try CustomResourceDefinitions.admit(object, type: type)
+        var served: ResourceType?
+        if type.isCustomResourceDefinition { served = try CustomResourceDefinitions.servedType(object) }
         let key = ObjectKey(namespace: type.isNamespaced ? namespace : nil, name: name)
         let now = clock.now
         return try state.withLock { s throws(APIStatus) -> JSONValue in
@@ -57,8 +60,10 @@ extension KubeSim {
             meta["resourceVersion"] = .string(String(rv))
             object["metadata"] = .object(meta)
             if type.hasStatusSubresource { object = Self.initialStatus(object, type: type) }
+            if served != nil { object["status"] = CustomResourceDefinitions.establishedStatus(object, now: now) }
             s.objects[type.id, default: [:]][key] = object
             s.record(HistoryEvent(revision: rv, resource: type.id, type: "ADDED", key: key, object: object), limit: historyLimit)
+            if let served { s.types[served.id] = served }
             return object
         }
     }
@@ -124,9 +129,14 @@ extension KubeSim {
         try checkFault(verb: "delete", type: type, subresource: nil)
         if type.group.isEmpty && type.plural == "namespaces" { return try deleteNamespace(name, options: options) }
         let now = clock.now
-        return try state.withLock { s throws(APIStatus) -> JSONValue in
-            try commitDelete(&s, type: type, key: ObjectKey(namespace: type.isNamespaced ? namespace : nil, name: name), options: options, now: now)
+        let key = ObjectKey(namespace: type.isNamespaced ? namespace : nil, name: name)
+        let (result, closed) = try state.withLock { s throws(APIStatus) -> (JSONValue, [WatchChannel]) in
+            let result = try commitDelete(&s, type: type, key: key, options: options, now: now)
+            guard type.isCustomResourceDefinition, s.objects[type.id]?[key] == nil, options.dryRun?.contains("All") != true else { return (result, []) }
+            return (result, stopServing(&s, definedBy: result))
         }
+        for channel in closed { channel.close() }
+        return result
     }
 
     func commitDelete(_ s: inout State, type: ResourceType, key: ObjectKey, options: DeleteOptions, now: Date) throws(APIStatus) -> JSONValue {
@@ -200,6 +210,7 @@ extension KubeSim {
             next = current
             next["status"] = proposed["status"]
             try Canonical.apply(to: &next, type: type)
+            next = try CustomResourceDefinitions.admit(next, type: type)
         } else {
             next = proposed
             if type.hasStatusSubresource { next["status"] = current["status"] }
@@ -209,6 +220,7 @@ extension KubeSim {
             next["apiVersion"] = current["apiVersion"]
             next["kind"] = current["kind"]
             try Canonical.apply(to: &next, type: type)
+            next = try CustomResourceDefinitions.admit(next, type: type)
             try Validation.checkMetadata(next, kind: type.kind, name: name, group: type.group)
             if type.group.isEmpty && type.plural == "pods" { try PodRules.checkUpdate(from: current, to: next, name: name) }
             if current.value(at: ["metadata", "deletionTimestamp"]) != nil {
@@ -224,7 +236,10 @@ extension KubeSim {
         if let generation = current.value(at: ["metadata", "generation"])?.intValue, Self.specChanged(current, next) {
             next[path: ["metadata", "generation"]] = .int(generation + 1)
         }
+        var served: ResourceType?
+        if type.isCustomResourceDefinition && subresource == nil { served = try CustomResourceDefinitions.servedType(next) }
         let stored = store(&s, type: type, key: key, object: next, old: current)
+        if let served { s.types[served.id] = served }
         if stored.value(at: ["metadata", "deletionTimestamp"]) != nil,
             (stored.value(at: ["metadata", "finalizers"])?.arrayValue ?? []).isEmpty,
             stored.value(at: ["metadata", "deletionGracePeriodSeconds"])?.intValue ?? 0 == 0
@@ -232,6 +247,20 @@ extension KubeSim {
             return remove(&s, type: type, key: key)
         }
         return stored
+    }
+
+    /// Stops serving the kind a deleted CRD defined: its objects are deleted (DELETED events) and
+    /// its watches end. - Returns: the watches to close once the lock is released.
+    func stopServing(_ s: inout State, definedBy crd: JSONValue) -> [WatchChannel] {
+        guard let group = crd.value(at: ["spec", "group"])?.stringValue, let plural = crd.value(at: ["spec", "names", "plural"])?.stringValue,
+            let served = s.types[ResourceID(group: group, plural: plural)], served.schema != nil
+        else { return [] }
+        for key in (s.objects[served.id] ?? [:]).keys.sorted() { _ = remove(&s, type: served, key: key) }
+        s.objects[served.id] = nil
+        s.types[served.id] = nil
+        let closed = s.watchers.values.filter { $0.type.id == served.id }
+        for channel in closed { s.watchers[channel.id] = nil }
+        return closed
     }
 
     func deleteNamespace(_ name: String, options: DeleteOptions) throws(APIStatus) -> JSONValue {

@@ -21,14 +21,29 @@ public struct ResourceType: Sendable, Hashable {
     public var selectableFields: [String]
     /// Printer columns of `kubectl get` (Table responses): header and JSON path from the object.
     public var printerColumns: [PrinterColumn]
+    /// Groupings `kubectl get <category>` expands to (e.g. `all`, `n8s`).
+    public var categories: [String]
+    /// A custom resource's `openAPIV3Schema` from its CustomResourceDefinition: objects are pruned,
+    /// defaulted and validated against it. `nil` for built-in kinds.
+    public var schema: JSONValue?
 
     public struct PrinterColumn: Sendable, Hashable {
         public var name: String
-        /// Dotted path into the object, e.g. `status.phase`; `""` means the age column.
+        /// Dotted path into the object, e.g. `status.phase`; `""` means the age column. A path
+        /// starting with `.` is a CustomResourceDefinition's `jsonPath` (`.spec.min.nvidia\.com/gpu`).
         public var path: String
-        public init(name: String, path: String) {
+        /// `string`, `integer`, `number`, `boolean` or `date` (a CRD column's `type`).
+        public var type: String
+        /// `0` columns always show; higher ones only with `kubectl get -o wide`.
+        public var priority: Int
+        public var description: String
+
+        public init(name: String, path: String, type: String = "string", priority: Int = 0, description: String = "") {
             self.name = name
             self.path = path
+            self.type = type
+            self.priority = priority
+            self.description = description
         }
     }
 
@@ -42,7 +57,9 @@ public struct ResourceType: Sendable, Hashable {
         shortNames: [String] = [],
         hasStatusSubresource: Bool = true,
         selectableFields: [String] = [],
-        printerColumns: [PrinterColumn] = []
+        printerColumns: [PrinterColumn] = [],
+        categories: [String] = [],
+        schema: JSONValue? = nil
     ) {
         self.group = group
         self.version = version
@@ -54,6 +71,8 @@ public struct ResourceType: Sendable, Hashable {
         self.hasStatusSubresource = hasStatusSubresource
         self.selectableFields = selectableFields
         self.printerColumns = printerColumns
+        self.categories = categories
+        self.schema = schema
     }
 
     /// The type of a typed model, with its coordinates.
@@ -107,5 +126,15 @@ extension ResourceType {
                      hasStatusSubresource: false),
         ResourceType(group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", isNamespaced: true,
                      shortNames: ["pdb"]),
+        ResourceType.customResourceDefinition,
     ]
+
+    /// `apiextensions.k8s.io/v1` CustomResourceDefinition: creating one serves its kind.
+    public static let customResourceDefinition = ResourceType(
+        group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition", plural: "customresourcedefinitions",
+        isNamespaced: false, shortNames: ["crd", "crds"],
+        printerColumns: [.init(name: "Created At", path: ".metadata.creationTimestamp", type: "string")],
+        categories: ["api-extensions"])
+
+    var isCustomResourceDefinition: Bool { group == "apiextensions.k8s.io" && plural == "customresourcedefinitions" }
 }

@@ -13,29 +13,53 @@ public struct PodRequests: Sendable, Hashable {
 
     public init(resources: [String: Quantity]) { self.resources = resources }
 
-    /// The effective requests of `spec`.
+    /// The effective requests of `spec`. Sums that overflow saturate at the largest quantity (such a
+    /// pod fits no node); use ``init(checking:)`` where the sum itself matters (quotas).
     public init(_ spec: PodSpec) {
+        resources = Self.accumulate(spec) { _, a, b in
+            let (sum, overflow) = a.nanos.addingReportingOverflow(b.nanos)
+            return overflow ? Quantity(nanos: b.nanos < 0 ? .min : .max, notation: a.notation) : Quantity(nanos: sum, notation: a.notation)
+        }
+    }
+
+    /// The effective requests of `spec`, by the same rule as ``init(_:)``.
+    /// - Throws: ``RequestError/overflow(resource:)`` when a sum leaves the range of ``Quantity``.
+    public init(checking spec: PodSpec) throws(RequestError) {
+        resources = try Self.accumulate(spec) { (name, a, b) throws(RequestError) -> Quantity in
+            let (sum, overflow) = a.nanos.addingReportingOverflow(b.nanos)
+            guard !overflow else { throw .overflow(resource: name) }
+            return Quantity(nanos: sum, notation: a.notation)
+        }
+    }
+
+    /// Kubernetes' rule, with the addition `add(resource, a, b)` supplied by the caller.
+    private static func accumulate<E: Error>(
+        _ spec: PodSpec, add: (String, Quantity, Quantity) throws(E) -> Quantity
+    ) throws(E) -> [String: Quantity] {
+        func sum(_ values: [String: Quantity], into total: inout [String: Quantity]) throws(E) {
+            for (k, v) in values { total[k] = try add(k, total[k] ?? .zero, v) }
+        }
         var apps: [String: Quantity] = [:]
-        for c in spec.containers { Self.add(c.resources?.effectiveRequests ?? [:], into: &apps) }
+        for c in spec.containers { try sum(c.resources?.effectiveRequests ?? [:], into: &apps) }
         var sidecars: [String: Quantity] = [:]
         var initPeak: [String: Quantity] = [:]
         for c in spec.initContainers ?? [] {
             let own = c.resources?.effectiveRequests ?? [:]
             var phase: [String: Quantity]
             if c.isSidecar {
-                Self.add(own, into: &apps)
-                Self.add(own, into: &sidecars)
+                try sum(own, into: &apps)
+                try sum(own, into: &sidecars)
                 phase = sidecars
             } else {
                 phase = sidecars
-                Self.add(own, into: &phase)
+                try sum(own, into: &phase)
             }
             Self.maximize(phase, into: &initPeak)
         }
         var total = apps
         Self.maximize(initPeak, into: &total)
-        Self.add(spec.overhead ?? [:], into: &total)
-        resources = total
+        try sum(spec.overhead ?? [:], into: &total)
+        return total
     }
 
     /// The amount of one resource; zero when absent.
@@ -77,10 +101,6 @@ public struct PodRequests: Sendable, Hashable {
         return total + Int(gpus.value) * gpuMemoryPerGPU
     }
 
-    static func add(_ values: [String: Quantity], into sum: inout [String: Quantity]) {
-        for (k, v) in values { sum[k] = (sum[k] ?? .zero) + v }
-    }
-
     static func maximize(_ values: [String: Quantity], into result: inout [String: Quantity]) {
         for (k, v) in values where v > (result[k] ?? .zero) || result[k] == nil { result[k] = v }
     }
@@ -90,10 +110,13 @@ public struct PodRequests: Sendable, Hashable {
 public enum RequestError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A device resource asks for a fraction or a negative number of devices.
     case fractionalDevices(resource: String, quantity: String)
+    /// The sum of a resource over the pod's containers leaves the range of ``Quantity``.
+    case overflow(resource: String)
 
     public var description: String {
         switch self {
         case .fractionalDevices(let r, let q): "resource '\(r)' must be a whole, non-negative number of devices, got '\(q)'"
+        case .overflow(let r): "the pod's request of resource '\(r)' is too large to add up (over 1.7e29)"
         }
     }
 }

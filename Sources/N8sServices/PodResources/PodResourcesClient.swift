@@ -45,7 +45,12 @@ public struct PodResourcesClient: PodResourcesSource {
         let response = try await withClient { client in
             try await client.list(V1_ListPodResourcesRequest(), options: options)
         }
-        return response.podResources.map { pod in
+        return Self.allocations(from: response)
+    }
+
+    /// Pure: the kubelet's `List` reply as allocations per pod, devices of all containers merged.
+    public static func allocations(from response: V1_ListPodResourcesResponse) -> [PodDeviceAllocation] {
+        response.podResources.map { pod in
             var devices: [String: [String]] = [:]
             for container in pod.containers {
                 for d in container.devices { devices[d.resourceName, default: []].append(contentsOf: d.deviceIds) }
@@ -54,14 +59,19 @@ public struct PodResourcesClient: PodResourcesSource {
         }
     }
 
+    /// Pure: the kubelet's `GetAllocatableResources` reply as resource name to device ids.
+    public static func devices(from response: V1_AllocatableResourcesResponse) -> [String: [String]] {
+        var devices: [String: [String]] = [:]
+        for d in response.devices { devices[d.resourceName, default: []].append(contentsOf: d.deviceIds) }
+        return devices
+    }
+
     public func allocatable() async throws -> [String: [String]]? {
         do {
             let response = try await withClient { client in
                 try await client.getAllocatableResources(V1_AllocatableResourcesRequest(), options: options)
             }
-            var devices: [String: [String]] = [:]
-            for d in response.devices { devices[d.resourceName, default: []].append(contentsOf: d.deviceIds) }
-            return devices
+            return Self.devices(from: response)
         } catch let error as RPCError where error.code == .unimplemented {
             return nil
         }

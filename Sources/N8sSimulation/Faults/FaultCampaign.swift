@@ -177,7 +177,7 @@ public enum FaultCampaign {
         var truth: [Node] = []
         for member in nodes {
             guard var node = try? sim.get(Node.self, name: member.name), node.metadata.labels?[MIGAnnotations.autoMIGEnabled] == "true" else { continue }
-            let allocated = Set(member.assignments.values.flatMap { $0.values.flatMap { $0 } })
+            let allocated = Set(member.assignedUUIDs.values.flatMap { $0 })
             let reports = member.nvml.gpus.enumerated().map { index, gpu in
                 GPUStatusReport(
                     index: index, model: node.metadata.labels?[MIGAnnotations.gpuProductLabel], migMode: gpu.migEnabled ? .enabled : .disabled,

@@ -28,7 +28,7 @@ extension SimulatedNode {
             status.conditions = [PodCondition(type: "Ready", status: "True", lastTransitionTime: now)]
             running.status = status
             _ = try sim.update(running, subresource: "status")
-            for id in state.withLock({ $0.assignments[key] ?? [:] }).values.flatMap({ $0 }) { nvml.setProcesses(1, onDevice: id) }
+            for uuid in state.withLock({ $0.assignedUUIDs[key] ?? [] }) { nvml.setProcesses(1, onDevice: uuid) }
         }
     }
 
@@ -68,6 +68,7 @@ extension SimulatedNode {
                 given[resource] = Array(free.prefix(count))
             }
             st.assignments[key] = given
+            st.assignedUUIDs[key] = given.keys.sorted().flatMap { given[$0] ?? [] }.map { st.registeredUUIDs[$0] ?? $0 }
             st.admittedAt[key] = now
             st.assignmentLog.append((key, now))
             return .assigned

@@ -40,8 +40,8 @@ extension SimulatedNode {
         let byKey = Dictionary(pods.map { (Self.key($0), $0) }, uniquingKeysWith: { a, _ in a })
         let lost = state.withLock { s -> [Pod] in
             var lost: [Pod] = []
-            for (podKey, devices) in s.assignments.sorted(by: { $0.key < $1.key }) {
-                let gone = devices.values.flatMap { $0 }.filter { instances[$0] == nil }.sorted()
+            for (podKey, uuids) in s.assignedUUIDs.sorted(by: { $0.key < $1.key }) {
+                let gone = uuids.filter { instances[$0] == nil }.sorted()
                 guard !gone.isEmpty else { continue }
                 for id in gone { s.record(.destroyedWhileAllocated, "device \(id) of pod \(podKey) was destroyed while allocated") }
                 if let pod = byKey[podKey], pod.status?.phase == "Running" {
@@ -49,7 +49,7 @@ extension SimulatedNode {
                     lost.append(pod)
                 }
             }
-            let assigned = Set(s.assignments.values.flatMap { $0.values.flatMap { $0 } })
+            let assigned = Set(s.assignedUUIDs.values.flatMap { $0 })
             var destroyedFree: [String: Int] = [:]
             for (id, profile) in s.lastInstances where instances[id] == nil && !assigned.contains(id) {
                 destroyedFree[profile, default: 0] += 1
@@ -82,7 +82,7 @@ extension SimulatedNode {
     func rememberReservations(_ pods: [Pod]) {
         let instances = currentInstances()
         state.withLock { s in
-            let assigned = Set(s.assignments.values.flatMap { $0.values.flatMap { $0 } })
+            let assigned = Set(s.assignedUUIDs.values.flatMap { $0 })
             var free: [String: Int] = [:]
             for (id, profile) in instances where !assigned.contains(id) { free[profile, default: 0] += 1 }
             var reserved: [String: Int] = [:]

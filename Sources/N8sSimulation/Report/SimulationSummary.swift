@@ -23,6 +23,18 @@ public struct SimulationSummary: Sendable, Hashable, Codable {
     public var violations: SafetyViolations
     /// Faults injected (all zero without a fault plan).
     public var faults = FaultTotals()
+    /// Nodes whose MIG agent could not partition at the end of the run (condition `N8sMigAgent`
+    /// False for a reason a person must fix, e.g. `DeviceIDMismatch`), by node name; `nil` when
+    /// none (and in static mode).
+    public var agentProblems: [AgentProblem]?
+
+    /// A node whose MIG agent reports it cannot partition.
+    public struct AgentProblem: Sendable, Hashable, Codable {
+        public var node: String
+        /// The condition's reason, e.g. `DeviceIDMismatch`.
+        public var reason: String
+        public var message: String
+    }
 
     /// Label of a run in tables and legends: the partitioning mode, or the name when they differ.
     public var label: String { partitioning }
@@ -38,8 +50,7 @@ public struct SimulationSummary: Sendable, Hashable, Codable {
             ("GPU memory allocated (mean)", String(format: "%.1f%%", allocationRatioMean * 100)),
             ("GPU memory allocated (max)", String(format: "%.1f%%", allocationRatioMax * 100)),
             ("MIG reconfigurations", "\(reconfigurations)"),
-        ] + SafetyViolations.Kind.allCases.map { ($0.label, "\(violations[$0])") } + [
-        ] + faults.rows + [
+        ] + SafetyViolations.Kind.allCases.map { ($0.label, "\(violations[$0])") } + faults.rows + [
             ("simulated time", DurationText.format(.seconds(simulatedSeconds.rounded()))),
         ]
     }

@@ -27,6 +27,9 @@ import Synchronization
 /// - the workload: pods created at their arrival times, completed by the simulated kubelet after
 ///   their `run-duration`, deleted at their `delete-at` (trace replays), finished pods removed.
 ///
+/// At the end, nodes whose agent reports it cannot partition (``MIGAgentNames/blockingReasons``,
+/// e.g. `DeviceIDMismatch`) are listed in ``SimulationSummary/agentProblems``.
+///
 /// The run ends at ``Scenario/stopAfter``; without it, when every pod has arrived and ended, or
 /// when nothing bound or finished for ``Options/idleLimit`` after the last arrival. Cancelling
 /// the calling task (Ctrl-C) ends it early; the result then covers the time run so far.
@@ -181,11 +184,24 @@ public struct SimulationRun: Sendable {
                     options.progress?(recorder.progressLine(at: end))
                     var result = recorder.result(name: scenario.name, partitioning: scenario.partitioning.description, end: end)
                     result.summary.faults = faults.totals
+                    let problems = dynamic ? Self.agentProblems(sim) : []
+                    result.summary.agentProblems = problems.isEmpty ? nil : problems
                     produced.value.withLock { $0 = result }
                     return result
                 }
             }
         }
+    }
+
+    /// Nodes whose agent condition says it cannot partition (``MIGAgentNames/blockingReasons``).
+    static func agentProblems(_ sim: KubeSim) -> [SimulationSummary.AgentProblem] {
+        let nodes = (try? sim.list(Node.self)) ?? []
+        return nodes.compactMap { node -> SimulationSummary.AgentProblem? in
+            guard let c = node.status?.condition(MIGAgentNames.conditionType), c.status == "False",
+                let reason = c.reason, MIGAgentNames.blockingReasons.contains(reason)
+            else { return nil }
+            return SimulationSummary.AgentProblem(node: node.name, reason: reason, message: c.message ?? "")
+        }.sorted { $0.node < $1.node }
     }
 
     /// The simulated time a scenario is expected to take (for the sample interval).

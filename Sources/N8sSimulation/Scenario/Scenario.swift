@@ -37,9 +37,12 @@ public struct Scenario: Sendable, Hashable {
         /// Layout every GPU starts with; `nil`: MIG enabled with the full-GPU profile (DESIGN §4:
         /// a MIG-enabled GPU is never left without instances).
         public var startingGeometry: Geometry?
+        /// How the nodes' device plugin names devices (its `DEVICE_ID_STRATEGY`): MIG UUIDs (the
+        /// default), or `<gpu>:<index>`, which n8s's agents refuse to act on (`DeviceIDMismatch`).
+        public var deviceIDStrategy: DeviceIDStrategy
 
         public init(name: String, count: Int, gpuModel: GPUModel?, gpuProduct: String?, gpusPerNode: Int, cpu: Quantity, memory: Quantity,
-                    maxPods: Int = 110, startingGeometry: Geometry? = nil) {
+                    maxPods: Int = 110, startingGeometry: Geometry? = nil, deviceIDStrategy: DeviceIDStrategy = .uuid) {
             self.name = name
             self.count = count
             self.gpuModel = gpuModel
@@ -49,6 +52,7 @@ public struct Scenario: Sendable, Hashable {
             self.memory = memory
             self.maxPods = maxPods
             self.startingGeometry = startingGeometry
+            self.deviceIDStrategy = deviceIDStrategy
         }
 
         /// Node names of the group, in order.

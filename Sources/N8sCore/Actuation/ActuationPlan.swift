@@ -1,5 +1,3 @@
-import N8sCore
-
 /// Why the agent leaves a GPU as it is (the GPU's share of the `N8sMigAgent` condition).
 public enum GPUBlock: Sendable, Hashable, CustomStringConvertible {
     /// MIG is disabled: n8s never changes the mode (the admin enables it).

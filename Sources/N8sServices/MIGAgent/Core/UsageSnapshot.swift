@@ -15,10 +15,11 @@ public struct UsageSnapshot: Sendable, Hashable {
 
     /// Marks instances used: NVML processes (already set), allocated devices, then reservations.
     ///
-    /// Reservations are node-wide counts: for each profile, that many free instances are marked,
-    /// first those the spec keeps at their start (so a reservation never blocks a plan that keeps
-    /// enough devices), then the lowest GPU index and start. A reservation beyond the free
-    /// instances of its profile marks all of them.
+    /// Reservations are node-wide counts, placed by N8sCore's ``Reservations/take(_:from:)`` (the
+    /// planner's rule too): for each profile, that many free instances are marked, first those the
+    /// spec keeps at their start (so a reservation never blocks a plan that keeps enough devices),
+    /// then the lowest GPU index and start. A reservation beyond the free instances of its profile
+    /// marks all of them.
     /// - Parameter specs: the spec's placements by GPU index (GPUs without one keep everything).
     public func mark(_ gpus: [ObservedGPU], specs: [Int: [PlacedInstance]] = [:]) -> [ObservedGPU] {
         var out = gpus
@@ -27,16 +28,18 @@ public struct UsageSnapshot: Sendable, Hashable {
                 out[g].instances[i].isUsed = true
             }
         }
-        for (profile, count) in reserved.sorted(by: { $0.key < $1.key }) {
-            var candidates: [(kept: Bool, g: Int, i: Int)] = []
-            for g in out.indices {
-                for (i, inst) in out[g].instances.enumerated() where !inst.isUsed && !inst.isOrphan && inst.placed.profile == profile {
-                    let kept = specs[out[g].index].map { $0.contains(inst.placed) } ?? true
-                    candidates.append((kept, g, i))
-                }
+        func candidate(_ gpu: ObservedGPU, _ instance: ObservedInstance) -> Reservations.Candidate {
+            let kept = specs[gpu.index].map { $0.contains(instance.placed) } ?? true
+            return Reservations.Candidate(gpu: gpu.index, placed: instance.placed, isPreferred: kept)
+        }
+        let free = out.flatMap { g in g.instances.filter { !$0.isUsed && !$0.isOrphan }.map { candidate(g, $0) } }
+        let taken = Reservations.take(reserved, from: free)
+        for g in out.indices {
+            for i in out[g].instances.indices where !out[g].instances[i].isUsed && !out[g].instances[i].isOrphan
+                && taken.contains(candidate(out[g], out[g].instances[i]))
+            {
+                out[g].instances[i].isUsed = true
             }
-            candidates.sort { ($0.kept ? 0 : 1, out[$0.g].index, out[$0.g].instances[$0.i].placed.start) < ($1.kept ? 0 : 1, out[$1.g].index, out[$1.g].instances[$1.i].placed.start) }
-            for c in candidates.prefix(count) { out[c.g].instances[c.i].isUsed = true }
         }
         return out
     }

@@ -1,0 +1,76 @@
+import Foundation
+import KubeCore
+
+/// What every quota uses, from a set of pods: the input of `status.used`, of the capacity label,
+/// of admission and of fair sharing.
+///
+/// Pure: build it from the quotas, the pods and the rates; every sum is exact and checked.
+public struct QuotaUsage: Sendable {
+    /// One pod counted in a quota.
+    public struct Member: Sendable, Hashable {
+        public var pod: ObjectKey
+        public var creationTimestamp: Date?
+        /// `spec.priority`, 0 when absent.
+        public var priority: Int32
+        /// The pod's charge over the quota's counted resources (zero included).
+        public var charge: [String: Quantity]
+    }
+
+    public let quotas: QuotaSet
+    /// By quota: every counted resource, zero included (what `status.used` shows).
+    public let used: [QuotaID: [String: Quantity]]
+    /// By quota: the pods counted, in no particular order.
+    public let members: [QuotaID: [Member]]
+
+    /// - Parameters:
+    ///   - pods: any pods; those ``UsageRule/counts(_:)`` rejects, or in a namespace no quota holds,
+    ///     are ignored. A pod listed twice (same namespace and name) counts once.
+    ///   - rule: ``UsageRule/admission`` for the scheduler, ``UsageRule/running`` for the operator.
+    /// - Throws: ``QuotaError`` for a counted pod whose requests cannot be charged, or a sum that
+    ///   overflows (never a wrong total).
+    public init(quotas: QuotaSet, pods: [Pod], rates: GPUMemoryRates, rule: UsageRule) throws(QuotaError) {
+        var used: [QuotaID: [String: Quantity]] = [:]
+        for q in quotas.quotas.values { used[q.id] = q.counted([:]) }
+        var members: [QuotaID: [Member]] = [:]
+        var seen = Set<ObjectKey>()
+        for pod in pods where rule.counts(pod) {
+            guard let quota = quotas.quota(of: pod), seen.insert(pod.key).inserted else { continue }
+            let charge = quota.counted(try rates.charge(of: pod))
+            try QuotaMath.add(charge, into: &used[quota.id, default: [:]], context: "\(quota.id)")
+            members[quota.id, default: []].append(
+                Member(pod: pod.key, creationTimestamp: pod.metadata.creationTimestamp, priority: pod.spec.priority ?? 0, charge: charge))
+        }
+        self.quotas = quotas
+        self.used = used
+        self.members = members
+    }
+
+    /// What `quota` uses of `resource`; zero when it does not count it.
+    public func used(_ resource: String, by quota: QuotaID) -> Quantity { used[quota]?[resource] ?? .zero }
+
+    /// Amounts over `min` (borrowed), for the resources where `quota` uses more than its `min`.
+    public func borrowed(by quota: QuotaID) throws(QuotaError) -> [String: Quantity] {
+        guard let q = quotas.quotas[quota] else { return [:] }
+        var result: [String: Quantity] = [:]
+        for (resource, amount) in used[quota] ?? [:] {
+            let over = try QuotaMath.excess(amount, over: q.minimum(of: resource), resource: resource, context: "\(quota)")
+            if over > .zero { result[resource] = over }
+        }
+        return result
+    }
+
+    /// Over every quota that counts `resource`: the sum of `min` and the sum of `used`.
+    func totals(of resource: String) throws(QuotaError) -> (min: Quantity, used: Quantity, unusedMin: Quantity) {
+        var min = Quantity.zero
+        var usedSum = Quantity.zero
+        var unused = Quantity.zero
+        for q in quotas.quotas.values where q.countedResources.contains(resource) {
+            let m = q.minimum(of: resource)
+            let u = used(resource, by: q.id)
+            min = try QuotaMath.add(min, m, resource: resource, context: "all quotas")
+            usedSum = try QuotaMath.add(usedSum, u, resource: resource, context: "all quotas")
+            unused = try QuotaMath.add(unused, try QuotaMath.excess(m, over: u, resource: resource, context: "\(q.id)"), resource: resource, context: "all quotas")
+        }
+        return (min, usedSum, unused)
+    }
+}
