@@ -42,7 +42,7 @@ struct DeviceIDStrategyRunTests {
         let s = result.summary
         #expect(s.reconfigurations == 0, "\(s.table)")
         #expect(s.podsScheduled == 0)
-        #expect(s.destroyedInUse == 0)
+        #expect(s.violations.total == 0, "\(s.violations.line)")
         let problems = try #require(s.agentProblems, "\(s.table)")
         #expect(problems.map(\.node) == ["gpu-0"])
         #expect(problems.first?.reason == "DeviceIDMismatch")
@@ -55,7 +55,7 @@ struct DeviceIDStrategyRunTests {
         let s = result.summary
         #expect(s.reconfigurations > 0, "\(s.table)")
         #expect(s.podsScheduled == 3)
-        #expect(s.destroyedInUse == 0)
+        #expect(s.violations.total == 0, "\(s.violations.line)")
         #expect(s.agentProblems == nil)
     }
 }

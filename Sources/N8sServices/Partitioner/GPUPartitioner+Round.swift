@@ -19,8 +19,10 @@ extension GPUPartitioner {
         let (stalled, reservations) = state.withLock { s in
             (Set(s.acks.filter { $0.value.stalledAt != nil }.keys), s.ledger.reservations(now: now, ttl: config.plannedPodTTL))
         }
+        let excluded = excludedNodes(now: now)
         let planned = nodes.filter { n in
             n.metadata.labels?[MIGAnnotations.autoMIGEnabled] == "true" && n.isReady && !n.isUnschedulable && !stalled.contains(n.name)
+                && excluded[n.name] == nil
         }
         var bound: [Pod] = []
         for pod in pods.values where !(pod.status?.isTerminal ?? false) {
@@ -93,7 +95,9 @@ extension GPUPartitioner {
         // the Event, since the pod is planned again once they report.
         let snapshotNames = Set(snap.nodes.map(\.name))
         let awaiting = views.filter { $0.isAwaitingEcho && snapshotNames.contains($0.name) }.map(\.name).sorted()
-        let waitNote = awaiting.isEmpty ? "" : "; node(s) \(awaiting.joined(separator: ", ")) wait for their MIG agent to apply the last plan and are planned again once it reports"
+        var waitNote = awaiting.isEmpty ? "" : "; node(s) \(awaiting.joined(separator: ", ")) wait for their MIG agent to apply the last plan and are planned again once it reports"
+        let excluded = excludedNodes(now: now)
+        for name in excluded.keys.sorted() where viewsByName[name]?.isReady == true { waitNote += "; " + excluded[name]! }
         var fittedByNode: [String: [(Pod, PendingPod)]] = [:]
         for (i, outcome) in plan.pods.enumerated() where i < pendingPods.count {
             let pod = pendingPods[i]
@@ -114,7 +118,10 @@ extension GPUPartitioner {
         }
         for (node, fitted) in fittedByNode.sorted(by: { $0.key < $1.key }) {
             let view = viewsByName[node]
-            let planID = written[node] ?? view?.annotations.specPlanID ?? view?.annotations.statusPlanID ?? "(existing devices)"
+            // Pods fitting devices that exist already are tied to the plan still awaited, if any,
+            // so that its failure releases them; else to no plan (an old plan's outcome is no news).
+            let awaited = view?.isAwaitingEcho == true ? view?.annotations.specPlanID : nil
+            let planID = written[node] ?? awaited ?? "(existing devices)"
             let layout = layouts[node] ?? view.map { Self.layout(of: $0, after: nil) } ?? [:]
             let notes = PlanNotes.gpus(layout: layout, pods: fitted.map(\.1.devices))
             for ((pod, _), devices) in zip(fitted, notes) {

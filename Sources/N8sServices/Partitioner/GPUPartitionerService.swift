@@ -11,7 +11,8 @@ import Synchronization
 /// (``ChangeRelevance``) or the time the last call asked for has come.
 ///
 /// Nothing is planned before both caches have synced. Without a ``Leadership`` the replica
-/// always acts (single-replica use and tests). On graceful shutdown the watches and the step
+/// always acts (single-replica use and tests). Each term of leadership starts from a fresh
+/// ledger (``GPUPartitioner/startTerm()``). On graceful shutdown the watches and the step
 /// stop (each node write is one atomic patch, so none is left half done); nothing is persisted (after a restart every pending pod is a
 /// candidate again). RBAC: `list`/`watch` on `nodes` and `pods`, plus ``GPUPartitioner``'s.
 public struct GPUPartitionerService: Service {
@@ -71,6 +72,7 @@ public struct GPUPartitionerService: Service {
         guard let leadership else { return try await loop() }
         while !Task.isCancelled {
             try await leadership.waitUntilLeading()
+            partitioner.startTerm()  // what an earlier term knew may be stale: another leader may have acted since
             logger.info("leading: planning")
             await leadership.whileLeading { try? await loop() }
             logger.info("not leading: planning stopped")

@@ -121,13 +121,19 @@ public struct PlanLedger: Sendable, Hashable {
         return true
     }
 
-    /// Releases the reservations matching `predicate`. - Returns: the pods released.
+    /// Releases the reservations matching `predicate`.
+    ///
+    /// - Parameter refund: the plan that held each pod no longer counts toward `maxPlansPerPod`:
+    ///   the node could not apply it (agent `Failed`, `Stalled`, agent not ready), so the round did
+    ///   not help the pod because of its node, not because of the pod.
+    /// - Returns: the pods released.
     @discardableResult
-    public mutating func release(where predicate: (ObjectKey, Reservation) -> Bool) -> [ObjectKey] {
+    public mutating func release(refund: Bool = false, where predicate: (ObjectKey, Reservation) -> Bool) -> [ObjectKey] {
         var released: [ObjectKey] = []
         for (key, r) in records {
             guard let res = r.reservation, predicate(key, res) else { continue }
             records[key]?.reservation = nil
+            if refund { records[key]?.plans = max(0, r.plans - 1) }
             released.append(key)
         }
         return released.sorted()

@@ -77,10 +77,11 @@ extension SimulatedNode {
         var failed = pod
         var status = pod.status ?? PodStatus()
         status.phase = "Failed"
-        status.reason = "UnexpectedAdmissionError"
+        status.reason = SafetyViolations.admissionErrorReason
         status.message = "Allocate failed due to requested number of devices unavailable for \(resource). Requested: \(wanted[String(resource.dropFirst(MIGProfile.resourcePrefix.count))] ?? 0), Available: 0, which is unexpected"
         failed.status = status
         _ = try sim.update(failed, subresource: "status")
+        recordViolation(.admissionFailures, "pod \(key) failed admission: \(resource) was not there any more (UnexpectedAdmissionError)")
     }
 
     /// Writes the plugin's devices into the node's capacity and allocatable (0 while unregistered).

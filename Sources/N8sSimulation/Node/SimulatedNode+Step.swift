@@ -30,9 +30,10 @@ extension SimulatedNode {
             }
         }
         register(live.first, now: now)
-        checkDevices()
+        try checkDevices(pods, now: now)
         try admit(try sim.list(Pod.self, fieldSelector: onNode), now: now)
         try publish(&node)
+        rememberReservations(try sim.list(Pod.self, fieldSelector: onNode))
     }
 
     /// Removes pods whose graceful deletion is over, freeing their devices and processes.
@@ -128,19 +129,6 @@ extension SimulatedNode {
             s.registered = devices
             s.registeredUUIDs = uuids
             s.registeredPodUID = uid
-        }
-    }
-
-    /// Every assigned device must still exist in NVML.
-    func checkDevices() {
-        let existing = Set(nvml.gpus.flatMap { $0.instances.flatMap { $0.computeInstances.map(\.migUUID) } })
-        state.withLock { s in
-            for (pod, uuids) in s.assignedUUIDs {
-                for id in uuids where !existing.contains(id) {
-                    let line = "device \(id) of pod \(pod) was destroyed while assigned"
-                    if !s.violations.contains(line) { s.violations.append(line) }
-                }
-            }
         }
     }
 }

@@ -26,8 +26,10 @@ import Synchronization
 ///   it started (devices freed); a pod removed at once (force deletion) has its devices freed;
 /// - after NVML's MIG instances change, a starting plugin registers no earlier than
 ///   `migReconfiguration` after the change was seen.
-/// Invariant checks: ``violations`` lists every device destroyed while assigned to a pod, and
-/// every assignment made while the plugin was not registered (both must stay empty).
+/// Invariant checks (``safety``, by kind; ``violations``, as text; all must stay empty): devices
+/// destroyed while allocated or while reserved by a bound pod, pods failing admission because
+/// their devices vanished, and running pods losing a device (they fail: see
+/// ``SafetyViolations/deviceLostReason``).
 public final class SimulatedNode: Sendable {
     public struct Settings: Sendable {
         public var podStartDelay: Duration = .seconds(2)
@@ -71,7 +73,15 @@ public final class SimulatedNode: Sendable {
         /// NVML's mutation count at the last step, and when the last change was seen.
         var seenMutations = 0
         var reconfiguredAt: Date?
+        /// Every violation's text, and with its kind; the counts by kind (``SafetyViolations``).
         var violations: [String] = []
+        var violationLog: [(kind: SafetyViolations.Kind, detail: String)] = []
+        var safety = SafetyViolations()
+        /// At the end of the last step: NVML's devices (MIG UUID to profile in resource form), the
+        /// unallocated ones by profile, and what bound unallocated pods needed by profile.
+        var lastInstances: [String: String] = [:]
+        var lastFree: [String: Int] = [:]
+        var lastReserved: [String: Int] = [:]
         /// Every assignment: pod key, time, and whether the plugin was registered.
         var assignmentLog: [(pod: String, at: Date)] = []
         /// Every change of the plugin's registration: time and whether it is registered after it.
@@ -100,6 +110,8 @@ public final class SimulatedNode: Sendable {
     public var violations: [String] { state.withLock { $0.violations } }
     /// Devices given to pods, by pod key (`ns/name`).
     public var assignments: [String: [String: [String]]] { state.withLock { $0.assignments } }
+    /// The MIG UUIDs behind each pod's assigned devices, by pod key (`ns/name`).
+    public var assignedUUIDs: [String: [String]] { state.withLock { $0.assignedUUIDs } }
     /// `true` while the device plugin is registered.
     public var isPluginRegistered: Bool { state.withLock { $0.registered != nil } }
     /// The registered plugin's devices (resource name to ids), `nil` while unregistered.

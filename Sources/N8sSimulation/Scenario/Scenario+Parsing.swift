@@ -70,6 +70,8 @@ extension Scenario {
         }
         var scheduler = SimScheduler.Configuration()
         if let node = top.node("scheduler") { scheduler = try Self.schedulerConfiguration(node) }
+        var faults = FaultPlan()
+        if let node = top.node("faults") { faults = try FaultPlan(yaml: node, path: "faults") }
 
         var podGroups: [PodGroup] = []
         for item in try top.list("pods") ?? [] {
@@ -82,6 +84,7 @@ extension Scenario {
         try top.finish()
         self.init(name: name, timeScale: timeScale, stopAfter: stopAfter, partitioning: partitioning, nodes: groups, pods: podGroups,
                   timing: timing, batchWindow: window, scheduler: scheduler)
+        self.faults = faults
     }
 
     private static func nodeGroup(_ node: Yams.Node, path: String, catalog: MIGCatalog) throws(SimulationError) -> NodeGroup {

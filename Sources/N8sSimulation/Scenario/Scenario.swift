@@ -141,6 +141,8 @@ public struct Scenario: Sendable, Hashable {
     public var scheduler: SimScheduler.Configuration
     /// Pods replayed one by one (from a trace), in addition to ``pods``.
     public var replay: [WorkloadPod] = []
+    /// Faults injected into the run (none by default).
+    public var faults = FaultPlan()
 
     public init(name: String, timeScale: Double = 60, stopAfter: Duration? = nil, partitioning: Partitioning = .dynamic,
                 nodes: [NodeGroup], pods: [PodGroup], timing: Timing = Timing(), batchWindow: BatchWindow = BatchWindow(),
