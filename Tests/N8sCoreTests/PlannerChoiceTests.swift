@@ -15,7 +15,7 @@ struct PlannerChoiceTests {
         let node = F.node("n1", gpus: [[F.free("4g.20gb", 0), F.used("3g.20gb", 4)], [F.free("7g.40gb", 0)]])
         let pending = (1...5).map { F.pending("p\($0)", ["1g.5gb": 1]) }
         let plan = planner.plan(nodes: [node], pods: [], pending: pending, planID: "p")
-        #expect(plan.pods.allSatisfy(\.fits))
+        #expect(plan.pods.allSatisfy { $0.fits })
         #expect(plan.score.freeInstancesDestroyed == 1)
         #expect(plan.score.gpusChanged == 1)
         let gpus = plan.nodes.first?.gpus ?? []
@@ -30,7 +30,7 @@ struct PlannerChoiceTests {
         let b = F.node("b", gpus: [[F.free("7g.40gb", 0)]])
         let pending = (1...5).map { F.pending("p\($0)", ["1g.5gb": 1]) }
         let plan = planner.plan(nodes: [a, b], pods: [], pending: pending, planID: "p")
-        #expect(plan.pods.allSatisfy(\.fits))
+        #expect(plan.pods.allSatisfy { $0.fits })
         #expect(plan.score.freeInstancesDestroyed == 1)
         #expect(plan.score.gpusChanged == 1)
         #expect(plan.nodes.map(\.name) == ["b"])
@@ -96,9 +96,9 @@ struct PlannerChoiceTests {
         let running = F.pod("running", ["1g.10gb": 1], node: "n1")
         let pending = (1...3).map { F.pending("p\($0)", ["1g.10gb": 1]) }
         let plan = planner.plan(nodes: [node], pods: [running], pending: pending, planID: "p")
-        #expect(plan.pods.filter(\.fitsWithoutChange).count == 1)
-        #expect(plan.pods.filter(\.fits).count == 1)
-        // DISAGREEMENT-CHECK
+        #expect(plan.pods.filter { $0.fitsWithoutChange }.count == 1)
+        #expect(plan.pods.filter { $0.fits }.count == 1)
+        #expect(plan.disagreements == [Plan.Disagreement(node: "n1", profile: "1g.10gb", reportedFree: 6, advertisedFree: 1)])
         let unfit = plan.pods.filter { !$0.fits }
         #expect(unfit.count == 2)
         #expect(unfit.allSatisfy { ($0.reason ?? "").contains("the MIG agent reports 6 free 1g.10gb but the node advertises 1") }, "\(unfit.map(\.reason))")
