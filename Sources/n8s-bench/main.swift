@@ -134,6 +134,7 @@ let model = try catalog.model(forProduct: "NVIDIA-H100-80GB-HBM3").model
 let layouts = try LayoutSpace(model).allLayouts()
 let planner = PartitionPlanner(catalog: catalog)
 print("nodes  gpus   pods   fitted never-fit changed destroyed plan-ms (cpu)      without-never-fit-ms (cpu) rss-MiB peak-MiB")
+var timings: [Int: (all: Double, without: Double)] = [:]
 for n in sizes.isEmpty ? [100, 1000, 4000] : sizes {
     resetPeakMemory()
     let input = try makeInput(nodes: n, layouts: layouts)
@@ -148,9 +149,19 @@ for n in sizes.isEmpty ? [100, 1000, 4000] : sizes {
         plan.score.fitted, input.neverFit.count, plan.score.gpusChanged, plan.score.freeInstancesDestroyed, all.wall, all.cpu,
         some.wall, some.cpu, rss / 1024, memoryKiB("VmHWM") / 1024))
     if neverFitted > 0 { print("  warning: \(neverFitted) never-fit pods were fitted") }
+    timings[n] = (all.cpu, some.cpu)
     // With SWIFT_DETERMINISTIC_HASHING=1 the digest compares plans across builds.
     if printDigest { print("  plan digest: \(plan.hashValue)") }
 }
+// Goals of issue 11, as ratios from this one run so that machine speed cancels (thread CPU time).
+if let small = timings[1000], let large = timings[4000] {
+    print(String(format: "scaling: 4,000 nodes / 1,000 nodes = %.2fx (goal <= 4.5x)", large.all / small.all))
+}
+for n in timings.keys.sorted() {
+    guard let t = timings[n], t.without > 0 else { continue }
+    print(String(format: "never-fit pods at %d nodes: with / without = %.2fx (goal <= 1.2x)", n, t.all / t.without))
+}
+if let small = timings[1000] { print(String(format: "1,000 nodes: %.1f ms (goal <= 250 ms)", small.all)) }
 if arguments.contains("--profile-view") {
     var rng = SplitMix64(seed: 1)
     var reports: [GPUStatusReport] = []
