@@ -139,7 +139,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(name: "n8s-quality", dependencies: ["KubeCore", "N8sCore"]),
+        .executableTarget(name: "n8s-quality", dependencies: ["N8sCore"]),
         .executableTarget(name: "n8s-bench", dependencies: ["KubeCore", "N8sCore"]),
         .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"]),
         .target(name: "TestSupport", dependencies: ["KubeCore"], path: "Tests/TestSupport"),
