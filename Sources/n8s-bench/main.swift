@@ -60,20 +60,21 @@ func makeInput(nodes n: Int, layouts: [[PlacedInstance]]) throws -> BenchInput {
     var input = BenchInput()
     for i in 0..<n {
         var reports: [GPUStatusReport] = []
+        // The device plugin advertises every instance (`nvidia.com/mig-<profile>` allocatable).
+        var allocatable: [String: Quantity] = ["cpu": Quantity(128), "memory": Quantity(bytes: 1 << 40), "pods": Quantity(110)]
         for g in 0..<8 {
             let layout = layouts[rng.below(layouts.count)]
             let inst = layout.compactMap { p -> InstanceState? in
                 rng.below(3) == 0 ? nil : InstanceState(p, isUsed: rng.below(2) == 0)
             }
+            for i in inst { allocatable["nvidia.com/mig-\(MIGProfile.resourceForm(of: i.placed.profile))", default: .zero] += Quantity(1) }
             reports.append(GPUStatusReport(index: g, model: "NVIDIA-H100-80GB-HBM3", migMode: .enabled, instances: inst))
         }
         input.nodes.append(Node(
             metadata: ObjectMeta(
                 name: String(format: "node-%05d", i), labels: [MIGAnnotations.autoMIGEnabled: "true"],
                 annotations: NodeMIGAnnotations.statusAnnotations(reports)),
-            status: NodeStatus(
-                allocatable: ["cpu": Quantity(128), "memory": Quantity(bytes: 1 << 40), "pods": Quantity(110)],
-                conditions: [NodeCondition(type: "Ready", status: "True")])))
+            status: NodeStatus(allocatable: allocatable, conditions: [NodeCondition(type: "Ready", status: "True")])))
         for k in 0..<5 {
             var limits: [String: Quantity] = ["cpu": Quantity(1 + rng.below(4))]
             let profile = profiles[rng.below(profiles.count)]

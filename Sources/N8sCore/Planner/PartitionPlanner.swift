@@ -40,11 +40,12 @@ public struct PartitionPlanner: Sendable {
         // Small batches also try seeded shuffles within each priority level (cheap, and closes most
         // of the gap to the exhaustive optimum); large ones keep the three fixed orders.
         let orders: [Order] = pending.count <= 64
-            ? [.smallFirst, .largeFirst, .constrainedFirst] + (1...16).map { Order.shuffled(seed: UInt64($0)) }
-            : pending.count <= 1_000 ? [.smallFirst, .largeFirst, .constrainedFirst] : [.smallFirst]
+            ? [.smallFirst, .leanFirst, .largeFirst, .constrainedFirst] + (1...16).map { Order.shuffled(seed: UInt64($0)) }
+            : pending.count <= 1_000 ? [.smallFirst, .leanFirst, .largeFirst, .constrainedFirst] : [.smallFirst]
         let shapes = shapes(of: pending)
+        let lean = footprints(of: pending, on: state.nodes)
         for order in orders {
-            let result = run(state, pending: pending, shapes: shapes, order: order, planID: planID)
+            let result = run(state, pending: pending, shapes: shapes, lean: lean, order: order, planID: planID)
             if best == nil || result.plan.score.isBetter(than: best!.plan.score) { best = result }
             if best!.plan.score.fitted == pending.count && best!.plan.score.freeInstancesDestroyed == 0 { break }
         }
@@ -77,10 +78,13 @@ public struct PartitionPlanner: Sendable {
     }
 
     /// Orders tried within one priority level; the best plan by the objective wins. Batches over 1,000 pods use small-first only.
-    enum Order { case smallFirst, largeFirst, constrainedFirst, shuffled(seed: UInt64) }
+    /// `leanFirst`: smallest footprint first (MIG compute slices, CPU and memory, each relative to
+    /// what an average node offers), so that where CPU or memory run short more pods fit.
+    enum Order { case smallFirst, leanFirst, largeFirst, constrainedFirst, shuffled(seed: UInt64) }
 
     private func run(
-        _ initial: PlanningState, pending: [PendingPod], shapes: [(units: Int, flexibility: Int)], order: Order, planID: String
+        _ initial: PlanningState, pending: [PendingPod], shapes: [(units: Int, flexibility: Int)], lean: [Double], order: Order,
+        planID: String
     ) -> (plan: Plan, nodes: [PlanningNode]) {
         var state = initial
         var engine = Engine(nodes: state.nodes, pending: pending)
@@ -92,6 +96,7 @@ public struct PartitionPlanner: Sendable {
             switch order {
             case .smallFirst: if keys[a].units != keys[b].units { return keys[a].units < keys[b].units }
             case .largeFirst: if keys[a].units != keys[b].units { return keys[a].units > keys[b].units }
+            case .leanFirst: if lean[a] != lean[b] { return lean[a] < lean[b] }
             case .constrainedFirst:
                 if keys[a].flexibility != keys[b].flexibility { return keys[a].flexibility < keys[b].flexibility }
             case .shuffled: if keys[a].random != keys[b].random { return keys[a].random < keys[b].random }
@@ -147,6 +152,21 @@ public struct PartitionPlanner: Sendable {
                 best = min(best, known[profile] ?? Int.max)
             }
             return (units(pod), best)
+        }
+    }
+
+    /// Each pod's footprint: compute slices / 7 + CPU and memory over the mean free on the nodes.
+    private func footprints(of pending: [PendingPod], on nodes: [PlanningNode]) -> [Double] {
+        func mean(_ name: String) -> Double {
+            let values = nodes.compactMap { $0.free[name] }.map { Double($0.nanos) }
+            return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+        }
+        let (cpu, memory) = (mean("cpu"), mean("memory"))
+        return pending.map { pod in
+            var f = Double(units(pod)) / 7
+            if cpu > 0 { f += Double(pod.requests["cpu"].nanos) / cpu }
+            if memory > 0 { f += Double(pod.requests["memory"].nanos) / memory }
+            return f
         }
     }
 
