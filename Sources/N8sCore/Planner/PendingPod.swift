@@ -29,9 +29,12 @@ public struct PendingPod: Sendable, Hashable {
     public static func notCandidateReason(_ pod: Pod) -> String? {
         if let node = pod.spec.nodeName, !node.isEmpty { return "already bound to \(node)" }
         guard pod.status?.phase == "Pending" else { return "phase is not Pending" }
-        guard let c = pod.status?.condition("PodScheduled"), c.status == "False", c.reason == "Unschedulable",
-            (c.message ?? "").contains("Insufficient nvidia.com/mig-")
-        else { return "not reported unschedulable for lack of MIG devices" }
+        guard let c = pod.status?.condition("PodScheduled"), c.status == "False", c.reason == "Unschedulable" else {
+            return "not reported unschedulable (no PodScheduled=False/Unschedulable condition yet)"
+        }
+        guard (c.message ?? "").contains("Insufficient nvidia.com/mig-") else {
+            return "reported unschedulable for another cause: \(c.message ?? "(no message)")"
+        }
         if let n = pod.status?.nominatedNodeName, !n.isEmpty { return "nominated to \(n)" }
         if (pod.metadata.ownerReferences ?? []).contains(where: { $0.kind == "DaemonSet" || $0.kind == "Node" }) {
             return "owned by a DaemonSet or a Node"

@@ -47,11 +47,16 @@ struct PlanningNode: Sendable {
 struct PlanningState: Sendable {
     var nodes: [PlanningNode]
     var skipped: [Plan.SkippedNode]
+    /// Free instances reported but not advertised, held back (see ``Plan/Disagreement``).
+    var disagreements: [Plan.Disagreement] = []
 
     /// - Parameters:
     ///   - nodes: every node of the snapshot.
     ///   - pods: every pod; those bound to a node and not terminal count against it.
-    init(nodes: [Node], pods: [Pod], catalog: MIGCatalog) {
+    ///   - demand: the pending demand; the MIG requests of pods bound to planned nodes are added
+    ///     before the GPUs' ``GPUPlanState/weights`` are set.
+    init(nodes: [Node], pods: [Pod], catalog: MIGCatalog, demand pendingDemand: DemandWeights = .none) {
+        var demand = pendingDemand
         var bound: [String: [Pod]] = [:]
         for pod in pods {
             guard let n = pod.spec.nodeName, !n.isEmpty, !(pod.status?.isTerminal ?? false) else { continue }
@@ -77,9 +82,20 @@ struct PlanningState: Sendable {
                 guard let space = g.space else { return nil }
                 return GPUPlanState(index: g.index, space: space, instances: g.instances ?? [], isChangeable: !view.isAwaitingEcho)
             }
-            Self.reserve(Reservations.requested(by: onNode), in: &gpus)
+            let boundMIG = Reservations.requested(by: onNode)
+            Self.reserve(boundMIG, in: &gpus)
+            disagreements += Self.holdUnadvertised(view.name, free: free, in: &gpus)
+            for (profile, n) in boundMIG { demand.add([MIGProfile.resourceForm(of: profile): n]) }
             planning.append(PlanningNode(name: view.name, node: node, free: free, freePods: podsAllowed - onNode.count, gpus: gpus))
-            if !gpuReasons.isEmpty { skipped.append(Plan.SkippedNode(name: view.name, reasons: gpuReasons)) }
+            if !gpuReasons.isEmpty { skipped.append(Plan.SkippedNode(name: view.name, reasons: gpuReasons, isPlanned: true)) }
+        }
+        var weights: [String: [Double]] = [:]
+        for n in planning.indices {
+            for g in planning[n].gpus.indices {
+                let space = planning[n].gpus[g].space
+                if weights[space.model.id] == nil { weights[space.model.id] = demand.vector(for: space) }
+                planning[n].gpus[g].weights = weights[space.model.id] ?? []
+            }
         }
         self.nodes = planning
         self.skipped = skipped

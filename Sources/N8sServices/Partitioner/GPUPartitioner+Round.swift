@@ -5,39 +5,15 @@ import KubeRuntime
 import N8sCore
 
 extension GPUPartitioner {
-    /// The planner's input, from the caches (DESIGN.md section 5).
-    struct Snapshot {
-        /// Labelled, Ready, uncordoned nodes that are not stalled.
-        var nodes: [Node]
-        /// Bound non-terminal pods (terminating included), nominated pods as if bound to their
-        /// nominated node, and pods reserved by in-flight plans as if bound to their planned node
-        /// (so the devices made for them are not given away or destroyed).
-        var pods: [Pod]
-    }
-
-    func snapshot(nodes: [Node], pods: [ObjectKey: Pod], now: Date) -> Snapshot {
+    /// The planner's input, from the caches: N8sCore's ``PlanningSnapshot`` rule (shared with
+    /// `n8s plan`), with this replica's stalled nodes and in-flight reservations.
+    func snapshot(nodes: [Node], pods: [ObjectKey: Pod], now: Date) -> PlanningSnapshot {
         let (stalled, reservations) = state.withLock { s in
             (Set(s.acks.filter { $0.value.stalledAt != nil }.keys), s.ledger.reservations(now: now, ttl: config.plannedPodTTL))
         }
-        let excluded = excludedNodes(now: now)
-        let planned = nodes.filter { n in
-            n.metadata.labels?[MIGAnnotations.autoMIGEnabled] == "true" && n.isReady && !n.isUnschedulable && !stalled.contains(n.name)
-                && excluded[n.name] == nil
-        }
-        var bound: [Pod] = []
-        for pod in pods.values where !(pod.status?.isTerminal ?? false) {
-            var p = pod
-            if let node = pod.spec.nodeName, !node.isEmpty {
-                bound.append(pod)
-            } else if let nominated = pod.status?.nominatedNodeName, !nominated.isEmpty {
-                p.spec.nodeName = nominated
-                bound.append(p)
-            } else if let r = reservations[pod.key] {
-                p.spec.nodeName = r.node
-                bound.append(p)
-            }
-        }
-        return Snapshot(nodes: planned, pods: bound)
+        return PlanningSnapshot(
+            nodes: nodes, pods: pods.values, stalled: stalled, excluded: excludedNodes(now: now),
+            reservations: reservations.mapValues(\.node))
     }
 
     /// Plans the batch, writes each changed node, records reservations, Events and metrics.
@@ -66,6 +42,10 @@ extension GPUPartitioner {
 
         let viewsByName = Dictionary(views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let nodesByName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for d in plan.disagreements {
+            guard let node = nodesByName[d.node] else { continue }
+            await recorder.record(node, type: .warning, reason: PlanNotes.notAdvertisedReason, message: "\(d); its free instances are held back until they agree")
+        }
         var written: [String: String] = [:]
         var refused: Set<String> = []
         var layouts: [String: [Int: [InstanceState]]] = [:]
