@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// The one `n8s` binary: each component is a subcommand (DESIGN.md section 2).
+/// The one `n8s` binary: each component is a subcommand (design.md section 2).
 @main
 struct N8s: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

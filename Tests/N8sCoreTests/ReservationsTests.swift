@@ -3,7 +3,7 @@ import Testing
 
 @testable import N8sCore
 
-/// The one reservation rule of agent and planner (DESIGN.md section 3).
+/// The one reservation rule of agent and planner (design.md section 3).
 @Suite("Reservations: devices bound pods still wait for")
 struct ReservationsTests {
     typealias F = Fixtures

@@ -9,7 +9,7 @@ public struct ObservedInstance: Sendable, Hashable {
     /// Processes NVML reports on it.
     public var processCount: Int
     /// Allocated to a non-terminal pod, running processes, or reserved by a bound pod
-    /// (DESIGN.md section 3). Set by ``UsageSnapshot/mark(_:)`` and ``Reservations``.
+    /// (design.md section 3). Set by ``UsageSnapshot/mark(_:)`` and ``Reservations``.
     public var isUsed: Bool
 
     public init(placed: PlacedInstance, gpuInstanceID: UInt32, computeInstanceIDs: [UInt32] = [], migUUIDs: [String] = [], processCount: Int = 0, isUsed: Bool = false) {
@@ -52,7 +52,7 @@ public struct ObservedGPU: Sendable, Hashable {
     /// The layout of the instances that offer a device (orphans excluded), sorted by start.
     public var layout: [PlacedInstance] { instances.filter { !$0.isOrphan }.map(\.placed).sorted() }
 
-    /// The status report of DESIGN.md section 3 (orphans are not reported: they offer no device).
+    /// The status report of design.md section 3 (orphans are not reported: they offer no device).
     public var statusReport: GPUStatusReport {
         var report = GPUStatusReport(index: index, model: product, migMode: migMode)
         if isMIGCapable, migMode == .enabled {

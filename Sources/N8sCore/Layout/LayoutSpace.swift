@@ -1,6 +1,6 @@
 /// The placement rules of one GPU model, compiled for fast layout checks and searches.
 ///
-/// Rules (DESIGN.md section 4, NVML `nvmlDeviceGetGpuInstancePossiblePlacements_v2`): an instance of
+/// Rules (design.md section 4, NVML `nvmlDeviceGetGpuInstancePossiblePlacements_v2`): an instance of
 /// profile `p` starting at `s` occupies grid units `[s, s + size(p))`; `s` must be one of `p`'s
 /// allowed starts; instances do not overlap; at most `maxCount(p)` instances of `p`; the compute
 /// slices of all instances fit the GPU's; at most one media-extension (`+me`, `+me.all`) instance,

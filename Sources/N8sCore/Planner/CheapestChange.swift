@@ -1,5 +1,5 @@
 /// The cheapest change of one node's GPUs that gives a chosen multiset of MIG devices: objective
-/// (2) of DESIGN.md section 5 (fewest free instances destroyed, then fewest GPUs changed), exact
+/// (2) of design.md section 5 (fewest free instances destroyed, then fewest GPUs changed), exact
 /// for the node, with objective (3) (``RoomMeasure``) breaking ties.
 ///
 /// Method, and why: an exact search per node, run after the greedy pass has chosen which pods fit

@@ -120,7 +120,7 @@ struct GPUPlanState: Sendable {
     var idle: Set<PlacedInstance> { Set(kept.indices.filter { !claimed[$0] && !kept[$0].isUsed }.map { kept[$0].placed }) }
 
     /// The final layout: kept instances plus created ones where they leave the most room
-    /// (``RoomMeasure``); when that would leave the GPU empty, the full-GPU profile (DESIGN.md
+    /// (``RoomMeasure``); when that would leave the GPU empty, the full-GPU profile (design.md
     /// section 4).
     func finalLayout() -> [PlacedInstance] {
         let keep = kept.map(\.placed)

@@ -2,7 +2,7 @@ import KubeCore
 
 extension PartitionPlanner {
     /// Why `pod` fits no node of the plan, in kube-scheduler's words where kube-scheduler would
-    /// reject the node (DESIGN.md section 5: a pod that fails a non-MIG predicate is never given a
+    /// reject the node (design.md section 5: a pod that fails a non-MIG predicate is never given a
     /// MIG reason).
     ///
     /// Every planned node is judged as kube-scheduler's filter plugins would judge it against the

@@ -1,6 +1,6 @@
 import KubeCore
 
-/// Chooses new MIG layouts so that as many pending pods as possible can run (DESIGN.md section 5).
+/// Chooses new MIG layouts so that as many pending pods as possible can run (design.md section 5).
 ///
 /// Objective, in order: (1) pods fitted, compared lexicographically from the highest priority
 /// down; (2) fewest free instances destroyed, then fewest GPUs changed, minimal for the pods

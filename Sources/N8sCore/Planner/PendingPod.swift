@@ -22,7 +22,7 @@ public struct PendingPod: Sendable, Hashable {
         devices = try requests.migDevices()
     }
 
-    /// Why `pod` is not a partitioner candidate (DESIGN.md section 5), or `nil` when it is:
+    /// Why `pod` is not a partitioner candidate (design.md section 5), or `nil` when it is:
     /// unbound, `Pending`, `PodScheduled=False/Unschedulable` with a message reporting
     /// `Insufficient nvidia.com/mig-`, not nominated, not owned by a DaemonSet or Node, requesting a
     /// MIG device. Quota, reservation and plan-count checks belong to the partitioner service.

@@ -81,7 +81,7 @@ public struct Plan: Sendable, Hashable {
         public var isPlanned = false
     }
 
-    /// The objective of DESIGN.md section 5, in its order.
+    /// The objective of design.md section 5, in its order.
     public struct Score: Sendable, Hashable {
         /// Pods fitted per priority, highest priority first.
         public var fittedByPriority: [Int32: Int]

@@ -101,7 +101,7 @@ struct PlanningState: Sendable {
         self.skipped = skipped
     }
 
-    /// Bound pods whose MIG requests exceed the used instances reserve free ones (DESIGN.md
+    /// Bound pods whose MIG requests exceed the used instances reserve free ones (design.md
     /// section 3: a device is used when a bound pod has an unallocated request for its profile),
     /// by the agent's rule (``Reservations``): the planner sees no allocations, so the instances
     /// the agent's report shows used cover the requests (the report already holds the agent's

@@ -1,6 +1,6 @@
 import KubeCore
 
-/// The planner's input assembled from a cluster's nodes and pods (DESIGN.md section 5): one rule,
+/// The planner's input assembled from a cluster's nodes and pods (design.md section 5): one rule,
 /// used by the partitioner (from its caches) and by `n8s plan` (from a snapshot file or a live
 /// cluster), so that the dry run answers the partitioner's question.
 ///

@@ -1,7 +1,7 @@
 import KubeCore
 
 extension PlanningState {
-    /// Holds back the free instances a node does not advertise (DESIGN.md section 5: a pod fits
+    /// Holds back the free instances a node does not advertise (design.md section 5: a pod fits
     /// only where kube-scheduler sees its devices in `status.allocatable` less what bound pods
     /// request). When the agent reports more free instances of a profile than that, the excess is
     /// treated as used: no pod is promised it and no plan destroys it, until the report and the

@@ -40,7 +40,7 @@ public struct DemandWeights: Sendable, Hashable {
 }
 
 /// What the free and idle slices of one GPU can still hold, weighted by demand: the planner's
-/// objective (3) (DESIGN.md section 5), the MIG analogue of fragmentation-gradient scheduling
+/// objective (3) (design.md section 5), the MIG analogue of fragmentation-gradient scheduling
 /// (Weng et al., ATC'23).
 ///
 /// For each profile `p` of the GPU's model, `count(p)` is the most instances of `p` that could

@@ -1,5 +1,5 @@
 /// Why a node, or one GPU of it, is left out of planning. ``conditionReason`` is the reason of
-/// the node condition `N8sMigPlanner` (DESIGN.md section 3).
+/// the node condition `N8sMigPlanner` (design.md section 3).
 public enum UnplannableReason: Sendable, Hashable, CustomStringConvertible {
     case notLabelled
     case notReady

@@ -108,7 +108,7 @@ public enum PlannerQuality {
         return lines.joined(separator: "\n")
     }
 
-    /// The objective of a plan (or of the optimum), DESIGN.md section 5's order.
+    /// The objective of a plan (or of the optimum), design.md section 5's order.
     public struct Objective: Sendable, Hashable {
         /// Pods fitted per priority.
         public var fitted: [Int32: Int]

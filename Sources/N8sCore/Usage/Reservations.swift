@@ -1,6 +1,6 @@
 import KubeCore
 
-/// Devices reserved by pods bound to a node that the kubelet has not allocated yet (DESIGN.md
+/// Devices reserved by pods bound to a node that the kubelet has not allocated yet (design.md
 /// section 3: a device is used when a pod bound to the node has an unallocated request for its
 /// profile; bound pods are admitted after binding, so their devices are reserved first).
 ///

@@ -2,7 +2,7 @@ import Foundation
 import KubeCore
 
 /// Whether a node's MIG agent can act on a plan, read from its node condition `N8sMigAgent`
-/// (DESIGN.md section 3). Pure.
+/// (design.md section 3). Pure.
 ///
 /// The partitioner plans a node only while its agent can act. The condition's reason decides:
 ///

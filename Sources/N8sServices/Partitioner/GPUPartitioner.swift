@@ -6,7 +6,7 @@ import Logging
 import N8sCore
 import Synchronization
 
-/// The GPU partitioner's decision step (DESIGN.md section 5): from the pod and node caches to
+/// The GPU partitioner's decision step (design.md section 5): from the pod and node caches to
 /// spec annotations, node conditions and Events.
 ///
 /// ``reconcile()`` is called by ``GPUPartitionerService`` whenever a change that matters arrives
@@ -206,7 +206,7 @@ public final class GPUPartitioner: Sendable {
         }
     }
 
-    /// Picks the candidates (DESIGN.md section 5); Events for pods left alone after `maxPlansPerPod`.
+    /// Picks the candidates (design.md section 5); Events for pods left alone after `maxPlansPerPod`.
     private func selectCandidates(_ pods: [Pod], now: Date) async -> Set<ObjectKey> {
         var candidates: Set<ObjectKey> = []
         var exhausted: [(Pod, Int)] = []

@@ -1,7 +1,7 @@
 import Foundation
 import Yams
 
-/// Settings of `n8s gpu-partitioner` (DESIGN.md section 5), read from a YAML file.
+/// Settings of `n8s gpu-partitioner` (design.md section 5), read from a YAML file.
 ///
 /// Every field is optional in the file; absent fields keep the defaults below. Unknown fields,
 /// wrong types and out-of-range values are rejected at start with ``PartitionerError/invalidConfig(field:reason:)``
@@ -48,7 +48,7 @@ public struct PartitionerConfig: Sendable, Hashable {
     public var failedPlanRetryMaxSeconds = 1800
     /// MIG catalog override file (schema of `mig-profiles.yaml`); `nil`: the bundled catalog.
     public var catalogOverridePath: String?
-    /// Quota admission of candidates (DESIGN.md section 6). Off until the quota work lands; when
+    /// Quota admission of candidates (design.md section 6). Off until the quota work lands; when
     /// on, candidates are filtered through ``QuotaGate``.
     public var quotaChecks = false
     /// Lease for leader election.

@@ -14,7 +14,7 @@ public struct Reservation: Sendable, Hashable {
 /// Why a pod is or is not in the partitioner's batch.
 public enum CandidateDecision: Sendable, Hashable {
     case candidate
-    /// Fails DESIGN.md section 5's predicates (not unschedulable for lack of MIG devices, bound, ...).
+    /// Fails design.md section 5's predicates (not unschedulable for lack of MIG devices, bound, ...).
     case notCandidate(String)
     /// Refused by the quota hook (``QuotaGate``).
     case quotaRejected(String)
@@ -26,7 +26,7 @@ public enum CandidateDecision: Sendable, Hashable {
     case waitingForNodeChange
 }
 
-/// The quota check of candidate pods (DESIGN.md sections 5 and 6). Off by default: the elastic
+/// The quota check of candidate pods (design.md sections 5 and 6). Off by default: the elastic
 /// quota work plugs an implementation in; until then every pod passes.
 public protocol QuotaGate: Sendable {
     /// `nil` when `pod` may be planned for; else why its quota refuses it.
@@ -64,7 +64,7 @@ public struct PlanLedger: Sendable, Hashable {
 
     public init() {}
 
-    /// Decides whether `pod` is a candidate at `now` (DESIGN.md section 5, in its order).
+    /// Decides whether `pod` is a candidate at `now` (design.md section 5, in its order).
     /// - Parameters:
     ///   - nodesVersion: bumps on every node change that matters; ends a wait after an unplaceable round.
     public func decide(

@@ -2,7 +2,7 @@ import Foundation
 import KubeCore
 import N8sCore
 
-/// The node condition `N8sMigPlanner` (DESIGN.md section 3): whether the partitioner can plan a
+/// The node condition `N8sMigPlanner` (design.md section 3): whether the partitioner can plan a
 /// labelled node, and if not, why (`UnknownModel`, `NoPlacementReport`, `Stalled`, ...).
 public struct PlannerCondition: Sendable, Hashable {
     public static let type = "N8sMigPlanner"

@@ -34,7 +34,7 @@ public struct Scenario: Sendable, Hashable {
         public var memory: Quantity
         /// Most pods per node (allocatable `pods`).
         public var maxPods: Int
-        /// Layout every GPU starts with; `nil`: MIG enabled with the full-GPU profile (DESIGN §4:
+        /// Layout every GPU starts with; `nil`: MIG enabled with the full-GPU profile (design.md section 4:
         /// a MIG-enabled GPU is never left without instances).
         public var startingGeometry: Geometry?
         /// How the nodes' device plugin names devices (its `DEVICE_ID_STRATEGY`): MIG UUIDs (the
@@ -120,7 +120,7 @@ public struct Scenario: Sendable, Hashable {
         public init() {}
     }
 
-    /// The partitioner's batch windows (DESIGN §5).
+    /// The partitioner's batch windows (design.md section 5).
     public struct BatchWindow: Sendable, Hashable {
         public var timeout: Duration = .seconds(60)
         public var idle: Duration = .seconds(10)

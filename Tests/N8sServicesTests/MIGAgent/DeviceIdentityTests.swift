@@ -2,7 +2,7 @@ import N8sCore
 import N8sServices
 import Testing
 
-/// Fail closed on device identity (DESIGN.md section 3).
+/// Fail closed on device identity (design.md section 3).
 @Suite("DeviceIdentity: every kubelet MIG device id is an NVML MIG UUID of the node")
 struct DeviceIdentityTests {
     static func gpu(_ index: Int, uuids: [[String]]) -> ObservedGPU {

@@ -6,7 +6,7 @@ import N8sSimulation
 import Synchronization
 import Testing
 
-/// The agent changes nothing when it cannot be sure what is used (DESIGN.md section 3, fail
+/// The agent changes nothing when it cannot be sure what is used (design.md section 3, fail
 /// closed): device ids it cannot match to NVML, a pause mode that leaves devices advertised, and
 /// NVML it cannot read.
 @Suite("MIG agent fails closed on a simulated node", .serialized)

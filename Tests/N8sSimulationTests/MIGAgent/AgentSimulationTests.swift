@@ -6,7 +6,7 @@ import N8sSimulation
 import Testing
 
 /// The MIG agent against KubeSim (HTTP), simulated GPUs, and the simulated node's PodResources
-/// socket (gRPC). Cases from `shared/cases/README.md`.
+/// socket (gRPC). Cases from real users' bug reports (C01...), named in each test.
 @Suite("MIG agent on a simulated node", .serialized)
 struct AgentSimulationTests {
     typealias H = AgentHarness

@@ -84,7 +84,7 @@ public struct DevicePluginPause: Sendable, Hashable {
     }
 }
 
-/// Names of the agent's condition, its reasons (DESIGN.md section 3), and its own bookkeeping keys.
+/// Names of the agent's condition, its reasons (design.md section 3), and its own bookkeeping keys.
 public enum MIGAgentNames {
     public static let conditionType = "N8sMigAgent"
     public static let fieldManager = "n8s-mig-agent"

@@ -3,7 +3,7 @@ import KubeCore
 import Logging
 import N8sCore
 
-/// Reads what is used on the node (DESIGN.md section 3) apart from NVML's processes: devices the
+/// Reads what is used on the node (design.md section 3) apart from NVML's processes: devices the
 /// kubelet allocated to pods the API reports non-terminal, and the MIG requests of pods bound to
 /// the node that the kubelet has not allocated yet (reserved).
 ///

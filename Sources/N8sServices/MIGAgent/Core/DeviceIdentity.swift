@@ -1,6 +1,6 @@
 import N8sCore
 
-/// Fail closed on device identity (DESIGN.md section 3): the agent knows which MIG devices pods
+/// Fail closed on device identity (design.md section 3): the agent knows which MIG devices pods
 /// hold only through the device ids the kubelet reports, so every such id must be the UUID of a
 /// MIG device NVML shows on this node. One id that is not (the device plugin's
 /// `deviceIDStrategy=index` ids such as `0:1`, another plugin's format, an allocation of a device

@@ -1,6 +1,6 @@
 import N8sCore
 
-/// What is used on the node, apart from NVML's processes (DESIGN.md section 3).
+/// What is used on the node, apart from NVML's processes (design.md section 3).
 public struct UsageSnapshot: Sendable, Hashable {
     /// MIG device UUIDs the kubelet allocated to pods the API reports non-terminal.
     public var allocatedDeviceIDs: Set<String>
