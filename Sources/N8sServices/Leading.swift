@@ -8,12 +8,18 @@ import Metrics
 /// when the lease is lost and starts it again when it is regained. Without a ``Leadership`` the
 /// loop always runs (single-replica use and tests).
 enum Leading {
-    /// - Parameter activity: what the loop does, for the log (`planning`, `quota controllers`).
+    /// - Parameters:
+    ///   - activity: what the loop does, for the log (`planning`, `quota controllers`).
+    ///   - onTerm: called each time the lease is gained, before the loop starts.
     /// - Throws: `CancellationError`, or what `loop` throws when there is no ``Leadership``.
-    static func run(_ leadership: Leadership?, activity: String, logger: Logger, _ loop: @escaping @Sendable () async throws -> Void) async throws {
+    static func run(
+        _ leadership: Leadership?, activity: String, logger: Logger, onTerm: @Sendable () -> Void = {},
+        _ loop: @escaping @Sendable () async throws -> Void
+    ) async throws {
         guard let leadership else { return try await loop() }
         while !Task.isCancelled {
             try await leadership.waitUntilLeading()
+            onTerm()
             logger.info("leading: \(activity)")
             await leadership.whileLeading { try? await loop() }
             logger.info("not leading: \(activity) stopped")

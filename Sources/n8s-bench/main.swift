@@ -60,20 +60,21 @@ func makeInput(nodes n: Int, layouts: [[PlacedInstance]]) throws -> BenchInput {
     var input = BenchInput()
     for i in 0..<n {
         var reports: [GPUStatusReport] = []
+        // The device plugin advertises every instance (`nvidia.com/mig-<profile>` allocatable).
+        var allocatable: [String: Quantity] = ["cpu": Quantity(128), "memory": Quantity(bytes: 1 << 40), "pods": Quantity(110)]
         for g in 0..<8 {
             let layout = layouts[rng.below(layouts.count)]
             let inst = layout.compactMap { p -> InstanceState? in
                 rng.below(3) == 0 ? nil : InstanceState(p, isUsed: rng.below(2) == 0)
             }
+            for i in inst { allocatable["nvidia.com/mig-\(MIGProfile.resourceForm(of: i.placed.profile))", default: .zero] += Quantity(1) }
             reports.append(GPUStatusReport(index: g, model: "NVIDIA-H100-80GB-HBM3", migMode: .enabled, instances: inst))
         }
         input.nodes.append(Node(
             metadata: ObjectMeta(
                 name: String(format: "node-%05d", i), labels: [MIGAnnotations.autoMIGEnabled: "true"],
                 annotations: NodeMIGAnnotations.statusAnnotations(reports)),
-            status: NodeStatus(
-                allocatable: ["cpu": Quantity(128), "memory": Quantity(bytes: 1 << 40), "pods": Quantity(110)],
-                conditions: [NodeCondition(type: "Ready", status: "True")])))
+            status: NodeStatus(allocatable: allocatable, conditions: [NodeCondition(type: "Ready", status: "True")])))
         for k in 0..<5 {
             var limits: [String: Quantity] = ["cpu": Quantity(1 + rng.below(4))]
             let profile = profiles[rng.below(profiles.count)]
@@ -134,6 +135,7 @@ let model = try catalog.model(forProduct: "NVIDIA-H100-80GB-HBM3").model
 let layouts = try LayoutSpace(model).allLayouts()
 let planner = PartitionPlanner(catalog: catalog)
 print("nodes  gpus   pods   fitted never-fit changed destroyed plan-ms (cpu)      without-never-fit-ms (cpu) rss-MiB peak-MiB")
+var timings: [Int: (all: Double, without: Double)] = [:]
 for n in sizes.isEmpty ? [100, 1000, 4000] : sizes {
     resetPeakMemory()
     let input = try makeInput(nodes: n, layouts: layouts)
@@ -148,9 +150,19 @@ for n in sizes.isEmpty ? [100, 1000, 4000] : sizes {
         plan.score.fitted, input.neverFit.count, plan.score.gpusChanged, plan.score.freeInstancesDestroyed, all.wall, all.cpu,
         some.wall, some.cpu, rss / 1024, memoryKiB("VmHWM") / 1024))
     if neverFitted > 0 { print("  warning: \(neverFitted) never-fit pods were fitted") }
+    timings[n] = (all.cpu, some.cpu)
     // With SWIFT_DETERMINISTIC_HASHING=1 the digest compares plans across builds.
     if printDigest { print("  plan digest: \(plan.hashValue)") }
 }
+// Goals of issue 11, as ratios from this one run so that machine speed cancels (thread CPU time).
+if let small = timings[1000], let large = timings[4000] {
+    print(String(format: "scaling: 4,000 nodes / 1,000 nodes = %.2fx (goal <= 4.5x)", large.all / small.all))
+}
+for n in timings.keys.sorted() {
+    guard let t = timings[n], t.without > 0 else { continue }
+    print(String(format: "never-fit pods at %d nodes: with / without = %.2fx (goal <= 1.2x)", n, t.all / t.without))
+}
+if let small = timings[1000] { print(String(format: "1,000 nodes: %.1f ms (goal <= 250 ms)", small.all)) }
 if arguments.contains("--profile-view") {
     var rng = SplitMix64(seed: 1)
     var reports: [GPUStatusReport] = []

@@ -4,7 +4,7 @@ import KubeClient
 import Logging
 import N8sServices
 
-/// `n8s gpu-partitioner`: turns unschedulable MIG pods into node MIG layouts (DESIGN.md section 5).
+/// `n8s gpu-partitioner`: turns unschedulable MIG pods into node MIG layouts (design.md section 5).
 struct GPUPartitionerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gpu-partitioner",

@@ -21,9 +21,16 @@ struct MigAgent: AsyncParsableCommand {
             --node-name or NODE_NAME (downward API). Settings come from --config (YAML, keys as the
             flags in camelCase: nodeName, podResourcesSocket, pauseMode, pauseLabelKey,
             pluginSelectors, pluginNamespaces, reportIntervalSeconds, pauseTimeoutSeconds,
-            resumeTimeoutSeconds, lockFile, dryRun, healthPort); flags override the file.
+            resumeTimeoutSeconds, lockFile, dryRun, healthPort, allowChangesWhileAdvertised);
+            flags override the file.
             Without the NVIDIA driver it keeps running and reports condition N8sMigAgent=False,
-            reason NVMLUnavailable.
+            reason NVMLUnavailable. When a device id the kubelet reports is no MIG device UUID
+            (the device plugin's deviceIDStrategy=index), it changes nothing and reports
+            DeviceIDMismatch.
+            Pause mode delete-pod leaves MIG devices advertised while they change and is UNSAFE: a
+            pod can be given a device that is being destroyed. The agent refuses to start with it
+            unless the config sets allowChangesWhileAdvertised: true; it then re-reads what is
+            used right before changing each GPU and leaves a GPU alone when that changed.
             """
     )
 
@@ -97,6 +104,7 @@ struct MigAgentFile {
     static let keys: Set<String> = [
         "nodeName", "podResourcesSocket", "pauseMode", "pauseLabelKey", "pluginSelectors", "pluginNamespaces",
         "reportIntervalSeconds", "pauseTimeoutSeconds", "resumeTimeoutSeconds", "lockFile", "dryRun", "healthPort",
+        "allowChangesWhileAdvertised",
     ]
 
     init(path: String?) throws {
@@ -154,6 +162,11 @@ struct MigAgentFile {
         if let s = try int("resumeTimeoutSeconds") { config.resumeTimeout = .seconds(s) }
         if let l = try flags.lockFile ?? string("lockFile") { config.lockFile = l.isEmpty ? nil : l }
         config.dryRun = flags.dryRun || (values["dryRun"]?.bool ?? false)
+        if let v = values["allowChangesWhileAdvertised"] {
+            guard let allow = v.bool else { throw ValidationError("config field 'allowChangesWhileAdvertised' must be true or false") }
+            config.allowChangesWhileAdvertised = allow
+        }
+        do { try config.validate() } catch { throw ValidationError("\(error)") }
         let port = try flags.healthPort ?? int("healthPort") ?? 8081
         guard (0...65535).contains(port) else { throw ValidationError("healthPort must be within 0...65535") }
         return (config, port)

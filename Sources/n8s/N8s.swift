@@ -1,12 +1,12 @@
 import ArgumentParser
 
-/// The one `n8s` binary: each component is a subcommand (DESIGN.md section 2).
+/// The one `n8s` binary: each component is a subcommand (design.md section 2).
 @main
 struct N8s: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "n8s",
         abstract: "Nebulnetes: automatic MIG partitioning and elastic quotas for Kubernetes.",
-        subcommands: [Sim.self, Plan.self, Geometries.self, MigAgent.self, GPUPartitionerCommand.self, OperatorCommand.self]
+        subcommands: [Sim.self, PlanCommand.self, Geometries.self, MigAgent.self, GPUPartitionerCommand.self, OperatorCommand.self]
     )
 }
 

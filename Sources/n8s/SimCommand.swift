@@ -11,7 +11,7 @@ struct Sim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
         abstract: "Run n8s on a simulated cluster (no Kubernetes or GPU needed).",
-        subcommands: [SimRun.self, SimAPIServer.self, SimTraceStats.self, SimReport.self],
+        subcommands: [SimRun.self, SimFaultCampaign.self, SimAPIServer.self, SimTraceStats.self, SimReport.self],
         defaultSubcommand: SimRun.self
     )
 }
@@ -26,7 +26,11 @@ struct SimRun: AsyncParsableCommand {
             device plugin, simulated GPUs), a small scheduler, and in dynamic mode the real mig-agent
             of every node and the real gpu-partitioner, all on one clock running timeScale times
             faster than real time. Prints a progress line while running and the summary at the end;
-            exits with status 1 when a MIG device was destroyed while in use or reserved.
+            exits with status 1 when any safety count is not 0: a MIG device destroyed while
+            allocated or while reserved by a bound pod, a pod failing admission because its device
+            vanished, or a pod losing its device while running, and with status 2
+            when a node's mig-agent could not partition (e.g. DeviceIDMismatch under
+            --device-id-strategy index).
             Ctrl-C stops the run early and prints the figures so far.
             """
     )
@@ -64,6 +68,9 @@ struct SimRun: AsyncParsableCommand {
     @Option(help: "Comma-separated modes to run the same workload under, e.g. static:1g.10gb*7,dynamic.")
     var compare: String?
 
+    @Option(help: "Device ids of every simulated node's device plugin: uuid or index (overrides the scenario's deviceIDStrategy).")
+    var deviceIDStrategy: DeviceIDStrategy?
+
     @Option(help: "Output format: table or json.")
     var output: OutputFormat = .table
 
@@ -73,11 +80,18 @@ struct SimRun: AsyncParsableCommand {
     @Option(help: "Components' log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "error"
 
+    @Option(help: "Fault preset for any scenario (overrides its faults: section): none, or standard (10% API errors for every component, watch drops, agent and partitioner kills, two partitioner replicas).")
+    var faults: String?
+
+    @Option(help: "Seed of the faults (with --faults).")
+    var faultSeed: UInt64 = 1
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
         if trace != nil, scenario != nil { throw ValidationError("give a scenario file or --trace, not both") }
         if (trace == nil) != (nodes == nil) { throw ValidationError("--trace and --nodes go together") }
         if let timeScale, !(timeScale > 0) { throw ValidationError("--time-scale must be above 0") }
+        if let faults, FaultPlan.preset(faults) == nil { throw ValidationError("--faults '\(faults)' is no preset (known: none, standard)") }
     }
 
     func run() async throws {
@@ -91,10 +105,13 @@ struct SimRun: AsyncParsableCommand {
         let catalog = try MIGCatalog.bundled()
         var base = try loadScenario(catalog: catalog)
         if let timeScale { base.timeScale = timeScale }
+        if let faults, let plan = FaultPlan.preset(faults, seed: faultSeed) { base.faults = plan }
+        if let deviceIDStrategy { for i in base.nodes.indices { base.nodes[i].deviceIDStrategy = deviceIDStrategy } }
         let modes = try compare.map { try parseModes($0, scenario: base) } ?? [base.partitioning]
         let interactive = isatty(STDOUT_FILENO) == 1 && output == .table
         if output == .table {
             Console.line("scenario: \(base.name): \(base.nodes.reduce(0) { $0 + $1.count }) nodes, \(base.gpuCount) GPUs, \(base.workload.count) pods, time scale \(base.timeScale)x")
+            if !base.faults.isEmpty { Console.line("faults: \(base.faults.summary)") }
         }
         var results: [SimulationResult] = []
         for mode in modes {
@@ -133,9 +150,19 @@ struct SimRun: AsyncParsableCommand {
             let index = try HTMLReport.write(results, title: "n8s simulation: \(base.name)", to: report)
             if output == .table { Console.line("\nreport: \(index)") } else { Console.error("report: \(index)") }
         }
-        if summaries.contains(where: { $0.destroyedInUse > 0 }) {
-            Console.error("error: MIG devices were destroyed while in use or reserved by a bound pod")
+        if let bad = summaries.first(where: { $0.violations.total > 0 }) {
+            let kinds = SafetyViolations.Kind.allCases.filter { bad.violations[$0] > 0 }.map { "\($0.rawValue) \(bad.violations[$0])" }
+            Console.error("error: n8s broke its first rule in run \(bad.label): \(kinds.joined(separator: ", "))")
+            for result in results where result.summary.violations.total > 0 {
+                for line in result.violationDetails.prefix(20) { Console.error("  [\(result.summary.label)] \(line)") }
+            }
             throw ExitCode(1)
+        }
+        let problems = summaries.flatMap { $0.agentProblems ?? [] }
+        if let first = problems.first {
+            let nodes = Set(problems.map(\.node)).count
+            Console.error("error: the run could not partition: \(nodes) node(s) report N8sMigAgent=False, e.g. \(first.node): \(first.reason): \(first.message)")
+            throw ExitCode(2)
         }
     }
 
@@ -236,3 +263,5 @@ struct SimulationService: Service {
         }
     }
 }
+
+extension DeviceIDStrategy: ExpressibleByArgument {}

@@ -11,7 +11,7 @@ struct SimTraceStats: AsyncParsableCommand {
         abstract: "Print the size mix and arrival pattern of an Alibaba GPU trace (v2023 pod CSV) mapped to MIG profiles."
     )
 
-    @Option(help: "Pod list CSV, e.g. ../shared/data/alibaba-clusterdata-gpu-v2023/openb_pod_list_default.csv (read, never copied).")
+    @Option(help: "Pod list CSV of the Alibaba GPU trace v2023, e.g. <trace folder>/openb_pod_list_default.csv (read, never copied).")
     var trace: String
 
     @Option(help: "GPU model the requests are mapped to.")

@@ -22,7 +22,12 @@ struct LabelSelectorTests {
         #expect(try LabelSelector(parsing: selector.description) == selector)
     }
 
-    @Test("malformed selectors are errors that quote the selector", arguments: ["app in (a", "app in a,b)", "=x", "app>x", "a b c"])
+    @Test("malformed selectors are errors that quote the selector", arguments: [
+        "app in (a", "app in a,b)", "=x", "app>x", "a b c",
+        // Kubernetes' label syntax (found by fuzzing: such values printed back as other selectors).
+        "b/c-d==x==y", "app=a b", "app in (ok,-bad)", "app=\u{00e9}t\u{00e9}", "-app=x", "Bad_Prefix/app=x",
+        "app=\(String(repeating: "v", count: 64))",
+    ])
     func malformed(text: String) {
         #expect(throws: SelectorError.self) { try LabelSelector(parsing: text) }
     }
@@ -48,5 +53,21 @@ struct FieldSelectorTests {
         #expect(try !FieldSelector(parsing: "spec.nodeName!=n1").matches { fields[$0] })
         #expect(try FieldSelector(parsing: "spec.nodeName=").matches { _ in nil })
         #expect(throws: SelectorError.self) { try FieldSelector(parsing: "spec.nodeName") }
+    }
+
+    @Test("values escape backslash, comma and equals as kube-apiserver does, and print back the same")
+    func escaping() throws {
+        let selector = try FieldSelector(parsing: #"metadata.name==a\,b\=c\\d,spec.nodeName!=n1"#)
+        #expect(selector.requirements.map(\.value) == [#"a,b=c\d"#, "n1"])
+        #expect(selector.description == #"metadata.name=a\,b\=c\\d,spec.nodeName!=n1"#)
+        #expect(try FieldSelector(parsing: selector.description) == selector)
+    }
+
+    // Found by fuzzing: `f=v==` split at the later `==` after printing; an unescaped `=` is an error.
+    @Test("unescaped reserved characters, unknown escapes and odd field names are errors", arguments: [
+        "metadata.name=a==", "metadata.name=a=b", #"metadata.name=a\x"#, #"metadata.name=a\"#, "met\u{0}a=x", "a! =b",
+    ])
+    func malformed(text: String) {
+        #expect(throws: SelectorError.self) { try FieldSelector(parsing: text) }
     }
 }

@@ -57,8 +57,12 @@ struct PlacementIndexTests {
         #expect(mixed.score.freeInstancesDestroyed == 0)
         for outcome in mixed.pods.suffix(hopeless.count) {
             #expect(!outcome.fits)
-            // A profile the model lacks is named as such; the others get the layout reason.
-            let expected = outcome.name == "unknown-profile" ? "1g.12gb is not a MIG profile of the GPU model(s)" : "no layout that keeps used instances gives"
+            // A profile the model lacks is named as such, CPU in kube-scheduler's words; the other gets the layout reason.
+            let expected = switch outcome.name {
+            case "unknown-profile": "1g.12gb is not a MIG profile of the GPU model(s)"
+            case "too-much-cpu": "0/6 nodes are available: 6 Insufficient cpu."
+            default: "no layout that keeps used instances gives"
+            }
             #expect(outcome.reason?.contains(expected) == true, "\(outcome.name): \(outcome.reason ?? "none")")
         }
     }

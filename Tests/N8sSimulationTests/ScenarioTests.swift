@@ -34,6 +34,14 @@ struct ScenarioTests {
         #expect(s.pods.map(\.name) == ["notebook", "training", "inference"])
         #expect(s.pods[1].gpu == .wholeGPUs(count: 1, fullProfile: "7g.80gb"))
         #expect(s.workload.count == 30)
+        #expect(s.nodes[0].deviceIDStrategy == .uuid)
+    }
+
+    @Test("a node group's deviceIDStrategy: uuid by default, or index")
+    func deviceIDStrategy() throws {
+        #expect(try parse(Self.minimal).nodes[0].deviceIDStrategy == .uuid)
+        let text = Self.minimal.replacingOccurrences(of: "gpusPerNode: 8}", with: "gpusPerNode: 8, deviceIDStrategy: index}")
+        #expect(try parse(text).nodes[0].deviceIDStrategy == .index)
     }
 
     @Test("pod groups expand into pods by arrival, with requests, priority and run duration")
@@ -63,6 +71,7 @@ struct ScenarioTests {
         ("nodes:\n  - {name: gpu, cpu: lots}", "nodes[0].cpu"),
         ("nodes:\n  - {name: gpu, memory: -4Gi}", "nodes[0].memory"),
         ("nodes:\n  - {name: gpu, colour: red}", "nodes[0].colour"),
+        ("nodes:\n  - {name: gpu, deviceIDStrategy: serial}", "nodes[0].deviceIDStrategy"),
         (minimal + "\n  - {name: bad, duration: 10x}", "pods[1].duration"),
         (minimal + "\n  - {name: bad, duration: 1m, mig: 9g.99gb}", "pods[1].mig"),
         (minimal + "\n  - {name: bad, duration: 1m, count: -2}", "pods[1].count"),

@@ -60,7 +60,7 @@ struct SimulationRecorderTests {
         // 0 for 0...40 s, 40/160 from 40 s to 100 s: 0.25 × 60 / 100.
         #expect(abs(s.allocationRatioMean - 0.15) < 1e-9)
         #expect(s.reconfigurations == 1)
-        #expect(s.destroyedInUse == 0)
+        #expect(s.violations == SafetyViolations())
         #expect(result.samples.map(\.pendingPods) == [0, 2, 1, 1, 1])
         #expect(s.table.contains("pods still pending"))
         #expect(result.pendingSeconds == ["default/a": 30, "default/b": 80])
@@ -73,12 +73,15 @@ struct SimulationRecorderTests {
         var a = Self.recorded().result(name: "t", partitioning: "dynamic", end: Self.start.addingTimeInterval(100)).summary
         var b = a
         b.partitioning = "static:1g.10gb*7"
-        b.destroyedInUse = 2
+        b.violations.destroyedWhileReserved = 2
         a.podsScheduled = 9
         let table = SimulationSummary.compare([a, b])
         #expect(table.split(separator: "\n").first?.contains("static:1g.10gb*7") == true)
-        #expect(table.contains("devices destroyed in use (must be 0)"))
+        for kind in SafetyViolations.Kind.allCases { #expect(table.contains(kind.label)) }
         let json = try SimulationSummary.json([a, b])
+        #expect(json.contains("\"violations\" : {"))
+        #expect(json.contains("\"destroyedWhileReserved\" : 2"))
+        #expect(json.contains("\"deviceLostWhileRunning\" : 0"))
         let decoded = try JSONDecoder().decode([SimulationSummary].self, from: Data(json.utf8))
         #expect(decoded == [a, b])
     }

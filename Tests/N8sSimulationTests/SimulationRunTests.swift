@@ -41,7 +41,7 @@ struct SimulationRunTests {
         #expect(s.podsScheduled == 10, "\(s.table)")
         #expect(s.podsPending == 0)
         #expect(s.reconfigurations > 0)
-        #expect(s.destroyedInUse == 0)
+        #expect(s.violations.total == 0, "\(s.violations.line)")
         // Every GPU started as one 7g.80gb: no 1g.10gb pod could bind before a reconfiguration.
         #expect(s.pendingP50Seconds > 0)
         #expect(s.allocationRatioMax > 0)
@@ -59,7 +59,7 @@ struct SimulationRunTests {
         #expect(s.podsScheduled == 6, "\(s.table)")
         #expect(s.podsPending == 4)
         #expect(s.reconfigurations == 0)
-        #expect(s.destroyedInUse == 0)
+        #expect(s.violations.total == 0, "\(s.violations.line)")
         #expect(!result.samples.isEmpty)
     }
 }

@@ -1,7 +1,7 @@
 /// An RFC 6902 JSON Patch: a list of operations applied in order, all or nothing.
 ///
 /// n8s writes MIG plans with `test` operations first, so a plan lands only on the object
-/// version it was computed from (DESIGN.md section 3).
+/// version it was computed from (design.md section 3).
 public struct JSONPatch: Sendable, Hashable, Codable {
     public struct Operation: Sendable, Hashable, Codable {
         /// `add`, `remove`, `replace`, `move`, `copy` or `test`.

@@ -81,8 +81,9 @@ public enum SelectorError: Error, Sendable, Hashable, CustomStringConvertible {
 extension LabelSelector {
     /// Parses the string form of a label selector.
     ///
-    /// - Throws: ``SelectorError/malformed(selector:reason:)`` naming what is wrong (an empty
-    ///   key, an unclosed `(`, an unknown operator, a non-integer bound for `>`/`<`).
+    /// - Throws: ``SelectorError/malformed(selector:reason:)`` naming what is wrong (a key or value
+    ///   outside Kubernetes' label syntax, an unclosed `(`, an unknown operator, a non-integer bound
+    ///   for `>`/`<`).
     public init(parsing text: String) throws(SelectorError) {
         var requirements: [Requirement] = []
         for part in try Self.splitTopLevel(text) {
@@ -118,10 +119,16 @@ extension LabelSelector {
     static func requirement(_ s: String, in text: String) throws(SelectorError) -> Requirement {
         func key(_ k: Substring) throws(SelectorError) -> String {
             let k = String(k.trimmingWhitespace())
-            guard !k.isEmpty, k.allSatisfy({ !$0.isWhitespace && !"=!<>(),".contains($0) }) else {
-                throw .malformed(selector: text, reason: "invalid label key \"\(k)\"")
+            guard LabelSyntax.isValidKey(k) else {
+                throw .malformed(selector: text, reason: "invalid label key \"\(k)\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (at most 63), with an optional DNS subdomain prefix and '/'")
             }
             return k
+        }
+        func checked(_ values: [String]) throws(SelectorError) -> [String] {
+            for v in values where !LabelSyntax.isValidValue(v) {
+                throw .malformed(selector: text, reason: "invalid label value: \"\(v)\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (at most 63)")
+            }
+            return values
         }
         if s.hasPrefix("!") {
             return Requirement(key: try key(s.dropFirst()), op: .doesNotExist)
@@ -132,7 +139,7 @@ extension LabelSelector {
                 if op == .greaterThan || op == .lessThan, Int64(value) == nil {
                     throw .malformed(selector: text, reason: "for 'Gt', 'Lt' operators, the value must be an integer")
                 }
-                return Requirement(key: try key(s[..<range.lowerBound]), op: op, values: [value])
+                return Requirement(key: try key(s[..<range.lowerBound]), op: op, values: try checked([value]))
             }
         }
         let words = s.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
@@ -145,7 +152,7 @@ extension LabelSelector {
             }
             let values = list.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
                 .map { String($0.trimmingWhitespace()) }
-            return Requirement(key: try key(words[0]), op: op, values: values)
+            return Requirement(key: try key(words[0]), op: op, values: try checked(values))
         }
         throw .malformed(selector: text, reason: "found '\(rest)', expected: '=', '!=', '==', 'in', notin'")
     }

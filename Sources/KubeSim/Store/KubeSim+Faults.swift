@@ -76,6 +76,7 @@ extension KubeSim {
         let caller = Caller.current
         let fault = state.withLock { s -> APIStatus? in
             s.requestCounts[RequestCountKey(verb: verb, resource: resource, caller: caller), default: 0] += 1
+            if let random = s.randomFaults.draw(verb: verb, caller: caller) { return random }
             guard let i = s.faults.firstIndex(where: { f in
                 (f.verb == "*" || f.verb == verb)
                     && (f.resource == "*" || f.resource == resource || (subresource == nil && f.resource == type.plural))

@@ -132,6 +132,8 @@ struct State {
     var watchers: [UInt64: WatchChannel] = [:]
     var nextWatchID: UInt64 = 0
     var faults: [Fault] = []
+    /// Faults injected at a rate (``KubeSim/failRandomly(_:)``), with their random stream.
+    var randomFaults = RandomFaultState()
     /// Callers whose HTTP requests are refused (503) until reconnected.
     var cutOff: [CallerMatch] = []
     /// Calls served, by verb, resource and caller (see ``KubeSim/requestCount(verb:resource:caller:)``).

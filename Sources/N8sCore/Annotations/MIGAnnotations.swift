@@ -1,4 +1,4 @@
-/// Label and annotation keys of DESIGN.md section 3 (prefix `n8s.nebuly.ai/`), and the patterns
+/// Label and annotation keys of design.md section 3 (prefix `n8s.nebuly.ai/`), and the patterns
 /// that parse them. Keys carry profiles in resource-name form (`+` → `.`), and are parsed with
 /// anchored patterns, never by splitting on `-` (profiles such as `1g.24gb-me` contain dashes).
 public enum MIGAnnotations {

@@ -69,7 +69,7 @@ extension NodeMIGAnnotations {
             if n > 0 { spec.counts[MIGAnnotations.nvidiaName(fromResourceForm: String(rest))] = n }
             self.spec[gpu] = spec
         } else if key.hasPrefix(MIGAnnotations.prefix + "status-") || key.hasPrefix(MIGAnnotations.prefix + "spec-") {
-            bad("is not an n8s annotation key (DESIGN.md section 3)")
+            bad("is not an n8s annotation key (design.md section 3)")
         }
     }
 

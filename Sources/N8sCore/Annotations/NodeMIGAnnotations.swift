@@ -78,7 +78,7 @@ public struct AnnotationError: Error, Sendable, Hashable, CustomStringConvertibl
     public var description: String { "annotation '\(key)' = '\(value)': \(reason)" }
 }
 
-/// Every n8s annotation of one node, parsed (DESIGN.md section 3).
+/// Every n8s annotation of one node, parsed (design.md section 3).
 public struct NodeMIGAnnotations: Sendable, Hashable {
     /// Agent reports by GPU index.
     public var status: [Int: GPUStatusReport] = [:]

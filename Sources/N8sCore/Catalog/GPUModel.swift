@@ -1,7 +1,7 @@
 /// A MIG-capable GPU model: its placement grid and GPU-instance profiles.
 ///
 /// Source: one entry of the catalog (`mig-profiles.yaml`). Placement-grid units are the
-/// "memory slices" of DESIGN.md section 4 (8 on A100/H100/H200/B200, 4 on A30, 12 on RTX PRO 6000).
+/// "memory slices" of design.md section 4 (8 on A100/H100/H200/B200, 4 on A30, 12 on RTX PRO 6000).
 public struct GPUModel: Sendable, Hashable {
     /// Catalog id, e.g. `a100-40gb`.
     public var id: String

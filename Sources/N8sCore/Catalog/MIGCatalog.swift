@@ -9,7 +9,7 @@ public struct MIGCatalog: Sendable {
 
     public init(models: [GPUModel]) { self.models = models }
 
-    /// The catalog shipped inside the product (a copy of `shared/data/mig-profiles.yaml`).
+    /// The catalog shipped inside the product (NVIDIA facts per model, each with its source in the file).
     /// - Throws: ``CatalogError/missingBundledCatalog`` or any parsing error of the file.
     public static func bundled() throws(CatalogError) -> MIGCatalog {
         guard let url = Bundle.module.url(forResource: "mig-profiles", withExtension: "yaml"),

@@ -5,17 +5,23 @@ extension LayoutSpace {
     /// - Parameters:
     ///   - additions: Profiles to create, by NVIDIA name (or resource form) to count.
     ///   - fixed: Instances that stay at their starts (in use, or kept), as (profile, start).
+    ///   - weights: per profile index, how much room for that profile counts (``DemandWeights``);
+    ///     `nil`: every base profile weighs 1.
+    ///   - idle: instances of `fixed` that no pod uses: their units count as room.
     /// - Returns: The whole layout, `fixed` plus one instance per added device, sorted by start; `nil`
     ///   when no placement keeps every fixed instance (or `fixed` itself is invalid). Among valid
-    ///   layouts: the one with the longest run of free units, then the lowest starts (lexicographic).
+    ///   layouts: the one that leaves the most room (``RoomMeasure``), then the lowest starts
+    ///   (lexicographic).
     /// - Complexity: O(placements^devices) worst case, pruned by overlap; at most ~12 devices per GPU.
-    public func layout(adding additions: Geometry, keeping fixed: [PlacedInstance]) -> [PlacedInstance]? {
-        search(adding: additions, keeping: fixed, optimize: true)
+    public func layout(
+        adding additions: Geometry, keeping fixed: [PlacedInstance], weights: [Double]? = nil, idle: Set<PlacedInstance> = []
+    ) -> [PlacedInstance]? {
+        search(adding: additions, keeping: fixed, optimize: true, weights: weights ?? DemandWeights.none.vector(for: self), idle: idle)
     }
 
     /// `true` when ``layout(adding:keeping:)`` would find a layout (stops at the first one).
     public func canAdd(_ additions: Geometry, keeping fixed: [PlacedInstance]) -> Bool {
-        search(adding: additions, keeping: fixed, optimize: false) != nil
+        search(adding: additions, keeping: fixed, optimize: false, weights: [], idle: []) != nil
     }
 
     /// A layout of exactly `target` (a complete geometry) that keeps `fixed` at their starts;
@@ -31,7 +37,9 @@ extension LayoutSpace {
         return layout(adding: additions.filter { $0.value > 0 }, keeping: fixed)
     }
 
-    private func search(adding additions: Geometry, keeping fixed: [PlacedInstance], optimize: Bool) -> [PlacedInstance]? {
+    private func search(
+        adding additions: Geometry, keeping fixed: [PlacedInstance], optimize: Bool, weights: [Double], idle: Set<PlacedInstance>
+    ) -> [PlacedInstance]? {
         guard isValid(fixed) else { return nil }
         var counts = [Int](repeating: 0, count: profiles.count)
         var computeUsed = 0
@@ -55,17 +63,41 @@ extension LayoutSpace {
         if items.reduce(0, { $0 + size[$1] }) > freeUnits { return nil }
         // Most constrained first: fewer starts, then larger; equal profiles adjacent for symmetry breaking.
         items.sort { (starts[$0].count, -size[$0], $0) < (starts[$1].count, -size[$1], $1) }
+        // Room is measured over the busy instances: fixed ones that are not idle, and the added ones.
+        var busyCounts = [Int](repeating: 0, count: profiles.count)
+        var busyCompute = 0
+        var busyMask: UInt32 = 0
+        if optimize {
+            for i in fixed where !idle.contains(i) {
+                guard let p = index[i.profile] else { continue }
+                busyCounts[p] += 1
+                busyCompute += compute[p]
+                busyMask |= mask(p, i.start)
+            }
+            for p in items {
+                busyCounts[p] += 1
+                busyCompute += compute[p]
+            }
+        }
         var chosen = [Int](repeating: 0, count: items.count)
         var best: [Int]?
-        var bestRun = -1
+        var bestRoom = -Double.infinity
         func dfs(_ k: Int, _ occ: UInt32) -> Bool {
             if k == items.count {
-                let run = longestFreeRun(occ)
-                if best == nil || run > bestRun || (run == bestRun && isLexicographicallySmaller(chosen, best!, items)) {
+                guard optimize else {
                     best = chosen
-                    bestRun = run
+                    return true
                 }
-                return !optimize
+                let added = occ & ~occupied
+                let room = RoomMeasure.room(
+                    occupied: busyMask | added, space: self, weights: weights, computeUsed: busyCompute, busyCounts: busyCounts)
+                if best == nil || room > bestRoom + 1e-9
+                    || (abs(room - bestRoom) <= 1e-9 && isLexicographicallySmaller(chosen, best!, items))
+                {
+                    best = chosen
+                    bestRoom = room
+                }
+                return false
             }
             let p = items[k]
             let minStart = (k > 0 && items[k - 1] == p) ? chosen[k - 1] + 1 : 0

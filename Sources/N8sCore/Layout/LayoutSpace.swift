@@ -1,6 +1,6 @@
 /// The placement rules of one GPU model, compiled for fast layout checks and searches.
 ///
-/// Rules (DESIGN.md section 4, NVML `nvmlDeviceGetGpuInstancePossiblePlacements_v2`): an instance of
+/// Rules (design.md section 4, NVML `nvmlDeviceGetGpuInstancePossiblePlacements_v2`): an instance of
 /// profile `p` starting at `s` occupies grid units `[s, s + size(p))`; `s` must be one of `p`'s
 /// allowed starts; instances do not overlap; at most `maxCount(p)` instances of `p`; the compute
 /// slices of all instances fit the GPU's; at most one media-extension (`+me`, `+me.all`) instance,
@@ -39,7 +39,33 @@ public struct LayoutSpace: Sendable {
             isMediaExtension = profiles.map(\.hasMediaExtensions)
             isAllMediaExtensions = profiles.map { $0.variant == "me.all" }
             isNoMediaExtensions = profiles.map { $0.variant == "no-me" }
+            // Most instances of each profile that fit in each free mask (RoomMeasure), for grids
+            // up to 12 units (4,096 masks); larger grids count on the fly.
+            var table: [UInt8] = []
+            let sortedStarts = profiles.map { $0.placements.sorted() }
+            if grid <= 12 {
+                table = [UInt8](repeating: 0, count: (1 << grid) * profiles.count)
+                for free in 0..<(1 << grid) {
+                    for p in profiles.indices {
+                        guard let size = profiles[p].placementSize else { continue }
+                        var taken: UInt32 = 0
+                        var n = 0
+                        for start in sortedStarts[p] {
+                            let m = ((UInt32(1) << UInt32(size)) - 1) << UInt32(start)
+                            if m & UInt32(free) == m && m & taken == 0 {
+                                taken |= m
+                                n += 1
+                            }
+                        }
+                        table[free * profiles.count + p] = UInt8(n)
+                    }
+                }
+            }
+            fitCounts = table
         }
+
+        /// Flattened `[free mask][profile]` of instance counts; empty above 12 units.
+        let fitCounts: [UInt8]
     }
 
     private let storage: Storage
@@ -57,6 +83,7 @@ public struct LayoutSpace: Sendable {
     var isMediaExtension: [Bool] { storage.isMediaExtension }
     var isAllMediaExtensions: [Bool] { storage.isAllMediaExtensions }
     var isNoMediaExtensions: [Bool] { storage.isNoMediaExtensions }
+    var fitCounts: [UInt8] { storage.fitCounts }
 
     /// - Throws: ``LayoutError/unplannableModel(model:)`` when the catalog lacks the grid size.
     public init(_ model: GPUModel) throws(LayoutError) {
@@ -65,6 +92,9 @@ public struct LayoutSpace: Sendable {
         if profiles.isEmpty { throw .unplannableModel(model: model.id) }
         storage = Storage(model: model, grid: grid, profiles: profiles)
     }
+
+    /// Every unit of the grid as a bit mask.
+    public var fullMask: UInt32 { grid >= 32 ? ~0 : (UInt32(1) << UInt32(grid)) - 1 }
 
     /// Index of a profile by NVIDIA name or resource form.
     public func profileIndex(_ name: String) -> Int? { index[name] }

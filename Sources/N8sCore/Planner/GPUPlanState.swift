@@ -13,21 +13,26 @@ struct GPUPlanState: Sendable {
     var destroyed: [PlacedInstance] = []
     /// `false` when the node waits for the agent's echo: only existing instances can be used.
     let isChangeable: Bool
+    /// How much room for each profile (by index) counts when placing new instances (``RoomMeasure``).
+    var weights: [Double]
     /// Cached `canAdd` per profile index for the current state.
     var addable: [Int: Bool] = [:]
     /// Cached `destroyToAdd` per profile index for the current state and claims.
     private var destroyable: [Int: [Int]?] = [:]
 
-    init(index: Int, space: LayoutSpace, instances: [InstanceState], isChangeable: Bool) {
+    init(index: Int, space: LayoutSpace, instances: [InstanceState], isChangeable: Bool, weights: [Double]? = nil) {
         self.index = index
         self.space = space
+        self.weights = weights ?? DemandWeights.none.vector(for: space)
         original = instances
         kept = instances
         claimed = [Bool](repeating: false, count: instances.count)
         self.isChangeable = isChangeable
     }
 
-    var isChanged: Bool { !destroyed.isEmpty || !added.isEmpty }
+    /// `true` once the plan changes this GPU. An empty MIG-enabled GPU changes in any plan (it
+    /// gets the full-GPU profile when nothing else), so adding to it costs no GPU change.
+    var isChanged: Bool { !destroyed.isEmpty || !added.isEmpty || (original.isEmpty && isChangeable) }
 
     var addedGeometry: Geometry {
         var g: Geometry = [:]
@@ -48,6 +53,16 @@ struct GPUPlanState: Sendable {
         let ok = space.canAdd(g, keeping: kept.map(\.placed))
         addable[p] = ok
         return ok
+    }
+
+    /// The room this GPU leaves after the plan (``RoomMeasure``): instances that are used, taken
+    /// by a planned pod or created for one are busy; idle ones (and the full-GPU filler of an
+    /// otherwise empty GPU) are room.
+    func room(layout: [PlacedInstance]) -> Double {
+        let busy = added.isEmpty
+            ? kept.indices.filter { claimed[$0] || kept[$0].isUsed }.map { kept[$0].placed }
+            : { let idle = idle; return layout.filter { !idle.contains($0) } }()
+        return RoomMeasure.room(busy: busy, space: space, weights: weights)
     }
 
     /// The fewest unclaimed free instances to destroy so that `p` can be added; `nil` if none works.
@@ -101,11 +116,15 @@ struct GPUPlanState: Sendable {
         destroyable = [:]
     }
 
-    /// The final layout: kept instances plus created ones at the search's placements; when that
-    /// would leave the GPU empty, the full-GPU profile (DESIGN.md section 4).
+    /// Kept instances that are neither used nor taken by a planned pod.
+    var idle: Set<PlacedInstance> { Set(kept.indices.filter { !claimed[$0] && !kept[$0].isUsed }.map { kept[$0].placed }) }
+
+    /// The final layout: kept instances plus created ones where they leave the most room
+    /// (``RoomMeasure``); when that would leave the GPU empty, the full-GPU profile (design.md
+    /// section 4).
     func finalLayout() -> [PlacedInstance] {
         let keep = kept.map(\.placed)
-        var layout = space.layout(adding: addedGeometry, keeping: keep) ?? keep
+        var layout = added.isEmpty ? keep : space.layout(adding: addedGeometry, keeping: keep, weights: weights, idle: idle) ?? keep
         if layout.isEmpty, isChangeable, let full = space.model.fullGPUProfile,
             let l = space.layout(adding: [full.name: 1], keeping: [])
         {

@@ -75,7 +75,11 @@ public struct NodeView: Sendable {
         if let productLabel {
             do { labelModel = try lookups.model(forProduct: productLabel) } catch { labelError = error }
         }
-        if case .singleStrategyUnsupported(let p, _) = labelError { reasons.append(.singleStrategy(product: p)) }
+        if case .singleStrategyUnsupported(let p, _) = labelError {
+            reasons.append(.singleStrategy(product: p))
+        } else if let migStrategy, migStrategy != "mixed" {
+            reasons.append(.strategyLabel(migStrategy))
+        }
         if !annotations.status.values.contains(where: { $0.instances != nil }) && !annotations.isAwaitingEcho {
             reasons.append(.noPlacementReport)
         }

@@ -1,20 +1,26 @@
 import KubeCore
 
-/// Chooses new MIG layouts so that as many pending pods as possible can run (DESIGN.md section 5).
+/// Chooses new MIG layouts so that as many pending pods as possible can run (design.md section 5).
 ///
 /// Objective, in order: (1) pods fitted, compared lexicographically from the highest priority
-/// down; (2) fewest free instances destroyed, then fewest GPUs changed; (3) the largest run of
-/// free-or-idle units per GPU, summed. Never removes a used (or reserved) instance; never leaves a
-/// MIG-enabled GPU empty; unknown models and malformed nodes are skipped with a reason.
+/// down; (2) fewest free instances destroyed, then fewest GPUs changed, minimal for the pods
+/// chosen; (3) the most room left for demand (``RoomMeasure``: what the free and idle units can
+/// still hold, per profile at its allowed starts, weighted by recently seen demand). Never
+/// removes a used (or reserved, or unadvertised) instance; never leaves a MIG-enabled GPU empty;
+/// unknown models and malformed nodes are skipped with a reason.
 ///
-/// Method: pods in order of priority (high first), then fewest grid units, then name; each goes to
-/// the node and GPUs of least cost (existing free instance < adding to a GPU already changing <
-/// changing a new GPU < destroying free instances), nodes in name order on ties. Layout search
-/// keeps every existing instance at its start and prefers long free runs. Pure and deterministic.
+/// Method: (a) which pods fit, and where: pods in order of priority (high first), then one of a
+/// few orders within a priority; each goes to the node and GPUs of least cost (existing free
+/// instance < adding to a GPU already changing < changing a new GPU < destroying free instances),
+/// nodes in name order on ties, with a look-ahead when the least cost destroys. (b) For each
+/// node that changes, the exact cheapest change of its GPUs for the devices of the pods it got
+/// (``CheapestChange``). (c) New instances go where they leave the most room. The best plan over
+/// the orders wins by the objective. Pure and deterministic.
 ///
 /// Complexity: near-linear in nodes and pods. Each kind of pod (constraints and MIG devices) keeps
 /// a ``PlacementIndex`` of nodes by cost bound, refined lazily and re-bounded only for the node a
-/// placement changed, so a pod does not scan every node (see ``Engine``).
+/// placement changed, so a pod does not scan every node (see ``Engine``); step (b) is bounded per
+/// node.
 public struct PartitionPlanner: Sendable {
     public var catalog: MIGCatalog
 
@@ -27,28 +33,59 @@ public struct PartitionPlanner: Sendable {
     ///   - pending: the pods to plan for (see ``PendingPod/notCandidateReason(_:)``).
     ///   - planID: the id written into the spec annotations.
     public func plan(nodes: [Node], pods: [Pod], pending: [PendingPod], planID: String) -> Plan {
-        let state = PlanningState(nodes: nodes, pods: pods, catalog: catalog)
-        var best: Plan?
+        var demand = DemandWeights()
+        for p in pending { demand.add(p.devices) }
+        let state = PlanningState(nodes: nodes, pods: pods, catalog: catalog, demand: demand)
+        var best: (plan: Plan, nodes: [PlanningNode])?
         // Small batches also try seeded shuffles within each priority level (cheap, and closes most
         // of the gap to the exhaustive optimum); large ones keep the three fixed orders.
         let orders: [Order] = pending.count <= 64
-            ? [.smallFirst, .largeFirst, .constrainedFirst] + (1...16).map { Order.shuffled(seed: UInt64($0)) }
-            : pending.count <= 1_000 ? [.smallFirst, .largeFirst, .constrainedFirst] : [.smallFirst]
+            ? [.smallFirst, .leanFirst, .largeFirst, .constrainedFirst] + (1...16).map { Order.shuffled(seed: UInt64($0)) }
+            : pending.count <= 1_000 ? [.smallFirst, .leanFirst, .largeFirst, .constrainedFirst] : [.smallFirst]
         let shapes = shapes(of: pending)
+        let lean = footprints(of: pending, on: state.nodes)
         for order in orders {
-            let plan = run(state, pending: pending, shapes: shapes, order: order, planID: planID)
-            if best == nil || plan.score.isBetter(than: best!.score) { best = plan }
-            if best!.score.fitted == pending.count && best!.score.freeInstancesDestroyed == 0 { break }
+            let result = run(state, pending: pending, shapes: shapes, lean: lean, order: order, planID: planID)
+            if best == nil || result.plan.score.isBetter(than: best!.plan.score) { best = result }
+            if best!.plan.score.fitted == pending.count && best!.plan.score.freeInstancesDestroyed == 0 { break }
         }
-        return best!
+        guard let chosen = best else { return finish(state, outcomes: [], fitted: [:], planID: planID) }
+        var plan = chosen.plan
+        // Reasons once, on the final state of the chosen plan (pods of one kind and requests share one).
+        let disagreements = Dictionary(grouping: state.disagreements, by: \.node)
+        var known: [PodKind: String] = [:]
+        for i in plan.pods.indices where !plan.pods[i].fits {
+            let kind = PodKind(pending[i])
+            if known[kind] == nil { known[kind] = Self.reason(for: pending[i], on: chosen.nodes, disagreements: disagreements) }
+            plan.pods[i].reason = known[kind]
+        }
+        return plan
+    }
+
+    /// Pods that get the same reason: same requests and scheduling constraints.
+    private struct PodKind: Hashable {
+        var requests: PodRequests
+        var selector: [String: String]?
+        var affinity: Affinity?
+        var tolerations: [Toleration]?
+
+        init(_ pod: PendingPod) {
+            requests = pod.requests
+            selector = pod.spec.nodeSelector
+            affinity = pod.spec.affinity
+            tolerations = pod.spec.tolerations
+        }
     }
 
     /// Orders tried within one priority level; the best plan by the objective wins. Batches over 1,000 pods use small-first only.
-    enum Order { case smallFirst, largeFirst, constrainedFirst, shuffled(seed: UInt64) }
+    /// `leanFirst`: smallest footprint first (MIG compute slices, CPU and memory, each relative to
+    /// what an average node offers), so that where CPU or memory run short more pods fit.
+    enum Order { case smallFirst, leanFirst, largeFirst, constrainedFirst, shuffled(seed: UInt64) }
 
     private func run(
-        _ initial: PlanningState, pending: [PendingPod], shapes: [(units: Int, flexibility: Int)], order: Order, planID: String
-    ) -> Plan {
+        _ initial: PlanningState, pending: [PendingPod], shapes: [(units: Int, flexibility: Int)], lean: [Double], order: Order,
+        planID: String
+    ) -> (plan: Plan, nodes: [PlanningNode]) {
         var state = initial
         var engine = Engine(nodes: state.nodes, pending: pending)
         var rng = SplitMix64(seed: { if case .shuffled(let s) = order { s } else { 0 } }())
@@ -59,6 +96,7 @@ public struct PartitionPlanner: Sendable {
             switch order {
             case .smallFirst: if keys[a].units != keys[b].units { return keys[a].units < keys[b].units }
             case .largeFirst: if keys[a].units != keys[b].units { return keys[a].units > keys[b].units }
+            case .leanFirst: if lean[a] != lean[b] { return lean[a] < lean[b] }
             case .constrainedFirst:
                 if keys[a].flexibility != keys[b].flexibility { return keys[a].flexibility < keys[b].flexibility }
             case .shuffled: if keys[a].random != keys[b].random { return keys[a].random < keys[b].random }
@@ -72,8 +110,35 @@ public struct PartitionPlanner: Sendable {
             outcomes[i] = result
             fitted[pending[i].priority, default: 0] += result.fits ? 1 : 0
         }
+        var placed = outcomes.compactMap { $0 }
         state.nodes = engine.nodes
-        return finish(state, outcomes: outcomes.compactMap { $0 }, fitted: fitted, planID: planID)
+        cheapen(&state.nodes, from: initial.nodes, pending: pending, outcomes: &placed)
+        return (finish(state, outcomes: placed, fitted: fitted, planID: planID), state.nodes)
+    }
+
+    /// Step (b): replaces each changed node's GPUs by the cheapest change for the devices of the
+    /// pods placed there (``CheapestChange``), when the exact search stays within its budget, and
+    /// says again which of those pods fit without a change.
+    private func cheapen(_ nodes: inout [PlanningNode], from initial: [PlanningNode], pending: [PendingPod], outcomes: inout [Plan.PodOutcome]) {
+        var podsOn: [String: [Int]] = [:]
+        for (i, o) in outcomes.enumerated() where o.fits { if let n = o.node { podsOn[n, default: []].append(i) } }
+        for n in nodes.indices where nodes[n].hasChangedGPU {
+            let here = podsOn[nodes[n].name] ?? []
+            var demand: [String: Int] = [:]
+            for i in here { for (p, c) in pending[i].devices { demand[p, default: 0] += c } }
+            let budget = nodes[n].gpus.reduce(0) { $0 + $1.destroyed.count }
+            guard let gpus = CheapestChange.resolve(original: initial[n].gpus, demand: demand, destroyBudget: budget) else { continue }
+            nodes[n].place(gpus: gpus)
+            // Existing instances handed out, by profile: pods that need nothing else fit without a change.
+            var handed: [String: Int] = [:]
+            for g in gpus { for (k, i) in g.kept.enumerated() where g.claimed[k] { handed[MIGProfile.resourceForm(of: i.placed.profile), default: 0] += 1 } }
+            for i in here {
+                let devices = pending[i].devices
+                let covered = devices.allSatisfy { (handed[$0.key] ?? 0) >= $0.value }
+                if covered { for (p, c) in devices { handed[p, default: 0] -= c } }
+                outcomes[i].fitsWithoutChange = covered
+            }
+        }
     }
 
     /// Grid units and flexibility of each pod, the keys of the fixed orders.
@@ -87,6 +152,21 @@ public struct PartitionPlanner: Sendable {
                 best = min(best, known[profile] ?? Int.max)
             }
             return (units(pod), best)
+        }
+    }
+
+    /// Each pod's footprint: compute slices / 7 + CPU and memory over the mean free on the nodes.
+    private func footprints(of pending: [PendingPod], on nodes: [PlanningNode]) -> [Double] {
+        func mean(_ name: String) -> Double {
+            let values = nodes.compactMap { $0.free[name] }.map { Double($0.nanos) }
+            return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+        }
+        let (cpu, memory) = (mean("cpu"), mean("memory"))
+        return pending.map { pod in
+            var f = Double(units(pod)) / 7
+            if cpu > 0 { f += Double(pod.requests["cpu"].nanos) / cpu }
+            if memory > 0 { f += Double(pod.requests["memory"].nanos) / memory }
+            return f
         }
     }
 
@@ -108,16 +188,13 @@ public struct PartitionPlanner: Sendable {
         var changes: [Plan.NodeChange] = []
         var destroyed = 0
         var changed = 0
-        var runSum = 0
+        var room = 0.0
         for node in state.nodes {
             var gpus: [Plan.GPUChange] = []
             for g in node.gpus {
                 let layout = g.finalLayout()
                 let before = g.original.map(\.placed).sorted()
-                var occupied: UInt32 = 0
-                let idle = Set(g.kept.indices.filter { !g.claimed[$0] && !g.kept[$0].isUsed }.map { g.kept[$0].placed })
-                for i in layout where !idle.contains(i) { occupied |= g.space.mask(g.space.profileIndex(i.profile) ?? 0, i.start) }
-                runSum += g.space.longestFreeRun(occupied)
+                room += g.room(layout: layout)
                 guard layout != before else { continue }
                 changed += 1
                 destroyed += g.destroyed.count
@@ -128,7 +205,7 @@ public struct PartitionPlanner: Sendable {
             if !gpus.isEmpty { changes.append(Plan.NodeChange(name: node.name, gpus: gpus)) }
         }
         return Plan(
-            planID: planID, nodes: changes, pods: outcomes, skippedNodes: state.skipped,
-            score: Plan.Score(fittedByPriority: fitted, freeInstancesDestroyed: destroyed, gpusChanged: changed, freeRunSum: runSum))
+            planID: planID, nodes: changes, pods: outcomes, skippedNodes: state.skipped, disagreements: state.disagreements,
+            score: Plan.Score(fittedByPriority: fitted, freeInstancesDestroyed: destroyed, gpusChanged: changed, room: RoomMeasure.scaled(room)))
     }
 }

@@ -22,16 +22,19 @@ public struct PendingPod: Sendable, Hashable {
         devices = try requests.migDevices()
     }
 
-    /// Why `pod` is not a partitioner candidate (DESIGN.md section 5), or `nil` when it is:
+    /// Why `pod` is not a partitioner candidate (design.md section 5), or `nil` when it is:
     /// unbound, `Pending`, `PodScheduled=False/Unschedulable` with a message reporting
     /// `Insufficient nvidia.com/mig-`, not nominated, not owned by a DaemonSet or Node, requesting a
     /// MIG device. Quota, reservation and plan-count checks belong to the partitioner service.
     public static func notCandidateReason(_ pod: Pod) -> String? {
         if let node = pod.spec.nodeName, !node.isEmpty { return "already bound to \(node)" }
         guard pod.status?.phase == "Pending" else { return "phase is not Pending" }
-        guard let c = pod.status?.condition("PodScheduled"), c.status == "False", c.reason == "Unschedulable",
-            (c.message ?? "").contains("Insufficient nvidia.com/mig-")
-        else { return "not reported unschedulable for lack of MIG devices" }
+        guard let c = pod.status?.condition("PodScheduled"), c.status == "False", c.reason == "Unschedulable" else {
+            return "not reported unschedulable (no PodScheduled=False/Unschedulable condition yet)"
+        }
+        guard (c.message ?? "").contains("Insufficient nvidia.com/mig-") else {
+            return "reported unschedulable for another cause: \(c.message ?? "(no message)")"
+        }
         if let n = pod.status?.nominatedNodeName, !n.isEmpty { return "nominated to \(n)" }
         if (pod.metadata.ownerReferences ?? []).contains(where: { $0.kind == "DaemonSet" || $0.kind == "Node" }) {
             return "owned by a DaemonSet or a Node"

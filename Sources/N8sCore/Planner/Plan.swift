@@ -7,6 +7,8 @@ public struct Plan: Sendable, Hashable {
     public var pods: [PodOutcome]
     /// Nodes left out, sorted by name, with every reason.
     public var skippedNodes: [SkippedNode]
+    /// Where the MIG agent's report and the node's advertised devices differ, by node then profile.
+    public var disagreements: [Disagreement] = []
     public var score: Score
 
     public struct NodeChange: Sendable, Hashable {
@@ -45,24 +47,54 @@ public struct Plan: Sendable, Hashable {
         }
     }
 
+    /// The MIG agent reports more free instances of a profile than the node advertises
+    /// (`status.allocatable` less what bound pods request): the device plugin is stale or down.
+    /// kube-scheduler sees only what is advertised, so the planner holds the difference back: it
+    /// neither gives those instances to pods nor destroys them, until the two agree.
+    public struct Disagreement: Sendable, Hashable, CustomStringConvertible {
+        public var node: String
+        /// NVIDIA name.
+        public var profile: String
+        /// Free instances the agent reports (not used, not reserved by bound pods).
+        public var reportedFree: Int
+        /// `nvidia.com/mig-<profile>` allocatable less what bound pods request.
+        public var advertisedFree: Int
+
+        public init(node: String, profile: String, reportedFree: Int, advertisedFree: Int) {
+            self.node = node
+            self.profile = profile
+            self.reportedFree = reportedFree
+            self.advertisedFree = advertisedFree
+        }
+
+        public var description: String {
+            "the MIG agent reports \(reportedFree) free \(profile) but the node advertises \(advertisedFree) "
+                + "(allocatable less bound pods); the device plugin may be stale or down"
+        }
+    }
+
+    /// A node left out, or (``isPlanned``) a planned node with GPUs left out.
     public struct SkippedNode: Sendable, Hashable {
         public var name: String
         public var reasons: [UnplannableReason]
+        /// `true` when the node is planned and only the GPUs the reasons name are not.
+        public var isPlanned = false
     }
 
-    /// The objective of DESIGN.md section 5, in its order.
+    /// The objective of design.md section 5, in its order.
     public struct Score: Sendable, Hashable {
         /// Pods fitted per priority, highest priority first.
         public var fittedByPriority: [Int32: Int]
         public var freeInstancesDestroyed: Int
         public var gpusChanged: Int
-        /// Sum over planned GPUs of the longest run of free-or-idle units.
-        public var freeRunSum: Int
+        /// Sum over planned GPUs of the room their free and idle units leave for demand
+        /// (``RoomMeasure``), in thousandths.
+        public var room: Int
 
         public var fitted: Int { fittedByPriority.values.reduce(0, +) }
 
         /// The objective's order: pods fitted per priority from the highest down, then fewer
-        /// destroyed instances, fewer changed GPUs, then a larger sum of free runs.
+        /// destroyed instances, fewer changed GPUs, then more room left for demand.
         public func isBetter(than other: Score) -> Bool {
             for p in Set(fittedByPriority.keys).union(other.fittedByPriority.keys).sorted(by: >) {
                 let (a, b) = (fittedByPriority[p] ?? 0, other.fittedByPriority[p] ?? 0)
@@ -70,7 +102,7 @@ public struct Plan: Sendable, Hashable {
             }
             if freeInstancesDestroyed != other.freeInstancesDestroyed { return freeInstancesDestroyed < other.freeInstancesDestroyed }
             if gpusChanged != other.gpusChanged { return gpusChanged < other.gpusChanged }
-            return freeRunSum > other.freeRunSum
+            return room > other.room
         }
     }
 }

@@ -61,12 +61,17 @@ extension PartitionPlanner {
         private var profileIDs: [String: Int] = [:]
         /// Node of each placement, in order (a placement changes exactly one node).
         private var log: [Int] = []
+        /// Pods of each kind not placed yet (the look-ahead of destroying placements).
+        private var remaining: [IndexKey: Int] = [:]
+        /// Candidates a destroying placement compares (see ``search(_:_:key:)``).
+        static let lookAhead = 8
 
         /// - Parameter pending: the pods this run will place (their requests bound the indexes).
         init(nodes: [PlanningNode], pending: [PendingPod]) {
             self.nodes = nodes
             for pod in pending {
                 let key = IndexKey(constraints: ConstraintKey(pod.spec), devices: pod.devices)
+                remaining[key, default: 0] += 1
                 let own = pod.requests.resources.filter { !$0.key.hasPrefix(MIGProfile.resourcePrefix) }
                 if let current = minimumRequests[key]?.resources {
                     var lower: [String: Quantity] = [:]
@@ -94,19 +99,12 @@ extension PartitionPlanner {
                 ?? PlacementIndex(nodeCount: nodes.count, minimumRequests: minimumRequests[key] ?? PodRequests(resources: [:]))
             let profiles = pod.devices.keys.sorted().map { name in (name, profileID(name)) }
             refresh(&index, fit: fit, devices: pod.devices, profiles: profiles)
-            let found = search(&index, pod)
+            let found = search(&index, pod, key: key)
             indexes[key] = index
+            remaining[key, default: 1] -= 1
             guard let (n, option) = found else {
-                let reason: String
-                if fit.eligible == 0 {
-                    reason = fit.firstFailure.map { "no plannable node passes the scheduler's predicates (\($0))" } ?? "no plannable node"
-                } else if let missing = profilesOfferedNowhere(pod.devices.keys, fit: fit) {
-                    reason = missing
-                } else {
-                    let wanted = pod.devices.sorted { $0.key < $1.key }.map { "\($0.value)× \($0.key)" }.joined(separator: ", ")
-                    reason = "no layout that keeps used instances gives \(wanted) on the \(fit.eligible) eligible node(s)"
-                }
-                return Plan.PodOutcome(namespace: pod.namespace, name: pod.name, fits: false, node: nil, fitsWithoutChange: false, reason: reason)
+                // The reason is written once the plan is final (``PartitionPlanner/reason(for:on:disagreements:)``).
+                return Plan.PodOutcome(namespace: pod.namespace, name: pod.name, fits: false, node: nil, fitsWithoutChange: false, reason: nil)
             }
             nodes[n].place(gpus: option.gpus)
             for (k, q) in pod.requests.resources where !k.hasPrefix(MIGProfile.resourcePrefix) {
@@ -117,23 +115,6 @@ extension PartitionPlanner {
             return Plan.PodOutcome(
                 namespace: pod.namespace, name: pod.name, fits: true, node: nodes[n].name,
                 fitsWithoutChange: option.existingOnly, reason: nil)
-        }
-
-        /// Why a pod cannot be helped when it asks for a profile that no GPU of any eligible node
-        /// has (the catalog is the source: `7g.79gb` is not an A100-80GB profile); `nil` otherwise.
-        private func profilesOfferedNowhere(_ profiles: Dictionary<String, Int>.Keys, fit: StaticFit) -> String? {
-            var models = Set<String>()
-            var offered = Set<String>()
-            for (i, node) in nodes.enumerated() where fit.passes[i] {
-                for gpu in node.gpus {
-                    models.insert(gpu.space.model.id)
-                    for p in profiles where gpu.space.profileIndex(p) != nil { offered.insert(p) }
-                }
-            }
-            let missing = profiles.filter { !offered.contains($0) }.sorted()
-            guard !missing.isEmpty, !models.isEmpty else { return nil }
-            let list = missing.joined(separator: ", ")
-            return "\(list) is not a MIG profile of the GPU model(s) of the \(fit.eligible) eligible node(s) (\(models.sorted().joined(separator: ", ")))"
         }
 
         /// The static predicates of `constraints` on every node, computed once per key.
@@ -196,11 +177,19 @@ extension PartitionPlanner {
         /// The first node, in name order, of least exact cost that passes the pod's resource
         /// check, with the evaluated placement; `nil` when none. Levels are visited from the
         /// lowest; bounds met on the way are refined, which only moves nodes to higher levels.
+        ///
+        /// Look-ahead: when the least cost destroys free instances, up to ``lookAhead`` nodes of
+        /// that cost are compared by how many more pods of the same kind still waiting the change
+        /// lets in at no further cost (destroying a 7g makes room for seven 1g, a 4g for four),
+        /// first in name order on ties. One destroy then serves as many pods as it can.
         private mutating func search(
-            _ index: inout PlacementIndex, _ pod: PendingPod
+            _ index: inout PlacementIndex, _ pod: PendingPod, key: IndexKey
         ) -> (Int, (cost: PlacementCost, gpus: [GPUPlanState], existingOnly: Bool))? {
             var level = index.lowestLevel(above: nil)
+            let waiting = max(0, (remaining[key] ?? 1) - 1)
             while let l = level {
+                var candidate: (n: Int, option: (cost: PlacementCost, gpus: [GPUPlanState], existingOnly: Bool), more: Int)?
+                var compared = 0
                 var next = index.first(at: l, from: 0)
                 while let n = next {
                     next = index.first(at: l, from: n + 1)
@@ -214,11 +203,27 @@ extension PartitionPlanner {
                         index.set(n, .excluded, .zero, version: nodes[n].version)
                         continue
                     }
-                    return (n, option)
+                    guard l.destroyed > 0, waiting > 0 else { return (n, option) }
+                    let more = Self.followOn(pod.devices, on: option.gpus, upTo: waiting)
+                    if candidate == nil || more > candidate!.more { candidate = (n, option, more) }
+                    compared += 1
+                    if more >= waiting || compared >= Self.lookAhead { break }
                 }
+                if let c = candidate { return (c.n, c.option) }
                 level = index.lowestLevel(above: l)
             }
             return nil
+        }
+
+        /// How many more pods asking `devices` fit on `gpus` at no further cost, at most `limit`.
+        static func followOn(_ devices: [String: Int], on gpus: [GPUPlanState], upTo limit: Int) -> Int {
+            var state = gpus
+            var n = 0
+            while n < limit, let next = evaluate(devices, on: state, allowDestroy: false), next.cost == .zero {
+                state = next.gpus
+                n += 1
+            }
+            return n
         }
 
         /// One refinement step of node `n`: a bound becomes the exact cost without destroys (or

@@ -47,11 +47,16 @@ struct PlanningNode: Sendable {
 struct PlanningState: Sendable {
     var nodes: [PlanningNode]
     var skipped: [Plan.SkippedNode]
+    /// Free instances reported but not advertised, held back (see ``Plan/Disagreement``).
+    var disagreements: [Plan.Disagreement] = []
 
     /// - Parameters:
     ///   - nodes: every node of the snapshot.
     ///   - pods: every pod; those bound to a node and not terminal count against it.
-    init(nodes: [Node], pods: [Pod], catalog: MIGCatalog) {
+    ///   - demand: the pending demand; the MIG requests of pods bound to planned nodes are added
+    ///     before the GPUs' ``GPUPlanState/weights`` are set.
+    init(nodes: [Node], pods: [Pod], catalog: MIGCatalog, demand pendingDemand: DemandWeights = .none) {
+        var demand = pendingDemand
         var bound: [String: [Pod]] = [:]
         for pod in pods {
             guard let n = pod.spec.nodeName, !n.isEmpty, !(pod.status?.isTerminal ?? false) else { continue }
@@ -68,41 +73,52 @@ struct PlanningState: Sendable {
                 continue
             }
             var free = node.status?.allocatable ?? [:]
-            var boundMIG: [String: Int] = [:]
             let onNode = bound[view.name] ?? []
             for pod in onNode {
-                let r = PodRequests(pod.spec)
-                for (k, q) in r.resources { free[k] = (free[k] ?? .zero) - q }
-                for (profile, n) in (try? r.migDevices()) ?? [:] {
-                    boundMIG[MIGAnnotations.nvidiaName(fromResourceForm: profile), default: 0] += n
-                }
+                for (k, q) in PodRequests(pod.spec).resources { free[k] = (free[k] ?? .zero) - q }
             }
             let podsAllowed = node.status?.allocatable?["pods"].map { Int(clamping: $0.value) } ?? Int.max / 2
             var gpus = view.gpus.filter { $0.unplannable == nil }.compactMap { g -> GPUPlanState? in
                 guard let space = g.space else { return nil }
                 return GPUPlanState(index: g.index, space: space, instances: g.instances ?? [], isChangeable: !view.isAwaitingEcho)
             }
+            let boundMIG = Reservations.requested(by: onNode)
             Self.reserve(boundMIG, in: &gpus)
+            disagreements += Self.holdUnadvertised(view.name, free: free, in: &gpus)
+            for (profile, n) in boundMIG { demand.add([MIGProfile.resourceForm(of: profile): n]) }
             planning.append(PlanningNode(name: view.name, node: node, free: free, freePods: podsAllowed - onNode.count, gpus: gpus))
-            if !gpuReasons.isEmpty { skipped.append(Plan.SkippedNode(name: view.name, reasons: gpuReasons)) }
+            if !gpuReasons.isEmpty { skipped.append(Plan.SkippedNode(name: view.name, reasons: gpuReasons, isPlanned: true)) }
+        }
+        var weights: [String: [Double]] = [:]
+        for n in planning.indices {
+            for g in planning[n].gpus.indices {
+                let space = planning[n].gpus[g].space
+                if weights[space.model.id] == nil { weights[space.model.id] = demand.vector(for: space) }
+                planning[n].gpus[g].weights = weights[space.model.id] ?? []
+            }
         }
         self.nodes = planning
         self.skipped = skipped
     }
 
-    /// Bound pods whose MIG requests exceed the used instances reserve free ones (DESIGN.md
-    /// section 3: a device is used when a bound pod has an unallocated request for its profile).
-    /// Lowest GPU index and start first; those instances are then treated as used.
-    static func reserve(_ boundMIG: [String: Int], in gpus: inout [GPUPlanState]) {
-        for (profile, need) in boundMIG.sorted(by: { $0.key < $1.key }) {
-            var used = 0
-            for g in gpus { used += g.kept.filter { $0.isUsed && $0.placed.profile == profile }.count }
-            var extra = need - used
-            for gi in gpus.indices where extra > 0 {
-                for i in gpus[gi].kept.indices where extra > 0 && !gpus[gi].kept[i].isUsed && gpus[gi].kept[i].placed.profile == profile {
-                    gpus[gi].kept[i].isUsed = true
-                    extra -= 1
-                }
+    /// Bound pods whose MIG requests exceed the used instances reserve free ones (design.md
+    /// section 3: a device is used when a bound pod has an unallocated request for its profile),
+    /// by the agent's rule (``Reservations``): the planner sees no allocations, so the instances
+    /// the agent's report shows used cover the requests (the report already holds the agent's
+    /// reservations; pods bound since add to them). Lowest GPU index and start first; those
+    /// instances are then treated as used.
+    static func reserve(_ requested: [String: Int], in gpus: inout [GPUPlanState]) {
+        var used: [String: Int] = [:]
+        var free: [Reservations.Candidate] = []
+        for g in gpus {
+            for k in g.kept {
+                if k.isUsed { used[k.placed.profile, default: 0] += 1 } else { free.append(Reservations.Candidate(gpu: g.index, placed: k.placed)) }
+            }
+        }
+        let taken = Reservations.take(Reservations.outstanding(requested: requested, covered: used), from: free)
+        for gi in gpus.indices {
+            for i in gpus[gi].kept.indices where !gpus[gi].kept[i].isUsed && taken.contains(Reservations.Candidate(gpu: gpus[gi].index, placed: gpus[gi].kept[i].placed)) {
+                gpus[gi].kept[i].isUsed = true
             }
         }
     }

@@ -1,5 +1,5 @@
 /// Why a node, or one GPU of it, is left out of planning. ``conditionReason`` is the reason of
-/// the node condition `N8sMigPlanner` (DESIGN.md section 3).
+/// the node condition `N8sMigPlanner` (design.md section 3).
 public enum UnplannableReason: Sendable, Hashable, CustomStringConvertible {
     case notLabelled
     case notReady
@@ -9,6 +9,8 @@ public enum UnplannableReason: Sendable, Hashable, CustomStringConvertible {
     case unknownModel(product: String)
     /// `gpu.product` ends in `-MIG-<profile>`: the device plugin runs the `single` strategy.
     case singleStrategy(product: String)
+    /// The node is labelled `nvidia.com/mig.strategy` with another value than `mixed`.
+    case strategyLabel(String)
     /// The catalog lacks the placement grid of the model.
     case modelWithoutPlacements(model: String)
     case migDisabled(gpu: Int)
@@ -24,7 +26,7 @@ public enum UnplannableReason: Sendable, Hashable, CustomStringConvertible {
         case .cordoned: "Cordoned"
         case .noPlacementReport: "NoPlacementReport"
         case .unknownModel, .modelWithoutPlacements: "UnknownModel"
-        case .singleStrategy: "WrongMigStrategy"
+        case .singleStrategy, .strategyLabel: "WrongMigStrategy"
         case .migDisabled: "MigDisabled"
         case .migModePending: "MigModePendingReset"
         case .malformedAnnotations: "MalformedAnnotations"
@@ -40,6 +42,8 @@ public enum UnplannableReason: Sendable, Hashable, CustomStringConvertible {
         case .noPlacementReport: "the MIG agent has not reported placements (status-gpu-<index>-placements)"
         case .unknownModel(let p): "GPU model '\(p)' is not in the MIG catalog"
         case .singleStrategy(let p): "GPU product '\(p)' shows the device plugin's 'single' MIG strategy; n8s requires 'mixed'"
+        case .strategyLabel(let v):
+            "node label \(MIGAnnotations.migStrategyLabel) is '\(v)'; n8s requires 'mixed' (one resource per MIG profile)"
         case .modelWithoutPlacements(let m): "the MIG catalog does not know the placements of model '\(m)'"
         case .migDisabled(let g): "GPU \(g) has MIG disabled"
         case .migModePending(let g): "GPU \(g) has a MIG mode change pending a reset"

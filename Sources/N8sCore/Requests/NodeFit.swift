@@ -25,6 +25,25 @@ public enum FitFailure: Sendable, Hashable, CustomStringConvertible {
         case .tooManyPods: "Too many pods"
         }
     }
+
+    /// kube-scheduler's reason string for this failure, as its filter plugins write it
+    /// (`node(s) didn't match Pod's node affinity/selector`, `Insufficient cpu`, ...).
+    public var schedulerReason: String {
+        switch self {
+        case .unschedulable: "node(s) were unschedulable"
+        case .nodeSelectorMismatch, .nodeAffinityMismatch: "node(s) didn't match Pod's node affinity/selector"
+        case .untoleratedTaint(let key, let value, _): "node(s) had untolerated taint {\(key): \(value ?? "")}"
+        case .insufficient(let resource): "Insufficient \(resource)"
+        case .tooManyPods: "Too many pods"
+        }
+    }
+
+    /// kube-scheduler's histogram of reasons (`framework.FitError`): `"<count> <reason>"` entries
+    /// sorted byte-wise (as Go's `sort.Strings`, so `"10 x"` sorts before `"3 y"`), joined with `", "`.
+    public static func histogram(_ counts: [String: Int]) -> String {
+        counts.map { "\($0.value) \($0.key)" }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            .joined(separator: ", ")
+    }
 }
 
 /// The node-level predicates a scheduler applies (kube-scheduler plugins NodeUnschedulable,

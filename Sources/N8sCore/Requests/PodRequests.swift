@@ -84,7 +84,7 @@ public struct PodRequests: Sendable, Hashable {
         resources.contains { MIGProfile.resourceFormProfile(ofResource: $0.key) != nil && $0.value > .zero }
     }
 
-    /// The virtual resource `n8s.nebuly.ai/gpu-memory` in GB (DESIGN.md section 3): the profile
+    /// The virtual resource `n8s.nebuly.ai/gpu-memory` in GB (design.md section 3): the profile
     /// memory of each requested MIG device (from the profile name, e.g. 20 for `3g.20gb`) plus
     /// `nvidia.com/gpu` × `gpuMemoryPerGPU`.
     /// - Throws: ``RequestError/fractionalDevices(resource:quantity:)`` as ``migDevices()``.

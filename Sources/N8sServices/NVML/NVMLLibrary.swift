@@ -1,3 +1,5 @@
+import N8sCore
+
 /// Access to NVML: the real library (``SystemNVML``) or a simulated one (`SimulatedNVML` in
 /// `N8sSimulation`). Both enforce NVML's rules and report NVML's return codes.
 ///
@@ -79,33 +81,7 @@ public struct NVMLMigMode: Sendable, Hashable {
     }
 }
 
-/// One GPU-instance profile of one GPU, from NVML.
-public struct NVMLGPUInstanceProfile: Sendable, Hashable {
-    /// `NVML_GPU_INSTANCE_PROFILE_*` constant (0…0x11).
-    public var constant: UInt32
-    /// `info.id`: the id of the placement, create and list calls.
-    public var id: UInt32
-    /// NVIDIA's name, e.g. `1g.10gb`, `1g.10gb+me`.
-    public var name: String
-    public var computeSlices: Int
-    public var maxCount: Int
-    public var memoryMiB: Int
-    /// Placement-grid units an instance occupies.
-    public var placementSize: Int
-    /// Allowed starts, ascending.
-    public var placements: [Int]
-
-    public init(constant: UInt32, id: UInt32, name: String, computeSlices: Int, maxCount: Int, memoryMiB: Int, placementSize: Int, placements: [Int]) {
-        self.constant = constant
-        self.id = id
-        self.name = name
-        self.computeSlices = computeSlices
-        self.maxCount = maxCount
-        self.memoryMiB = memoryMiB
-        self.placementSize = placementSize
-        self.placements = placements
-    }
-
+extension NVMLGPUInstanceProfile {
     /// go-nvlib's profile name: `<g>g.<GB>gb<suffix>` with
     /// `GB = round(ceil(8·memoryMiB·2²⁰ / totalBytes) / 8 · ceil(totalBytes / 2³⁰))`.
     /// - Parameters: totalMemoryBytes: the parent GPU's `nvmlDeviceGetMemoryInfo().total`.

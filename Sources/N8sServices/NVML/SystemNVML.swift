@@ -1,3 +1,5 @@
+import N8sCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

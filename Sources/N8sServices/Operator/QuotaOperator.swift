@@ -70,6 +70,15 @@ public final class QuotaOperator: Sendable {
         self.logger = logger
     }
 
+    /// Starts a term of leadership: forgets the writes of an earlier term (another leader may
+    /// have written since), so everything is compared with the caches afresh.
+    public func startTerm() {
+        state.withLock { s in
+            s.statuses = [:]
+            s.labels = [:]
+        }
+    }
+
     /// How many decision steps ran.
     public var steps: Int { state.withLock { $0.steps } }
 

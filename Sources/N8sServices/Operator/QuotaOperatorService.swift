@@ -49,7 +49,7 @@ public struct QuotaOperatorService: Service {
                     try await op.compositeQuotas.waitUntilSynced()
                     try await op.pods.waitUntilSynced()
                     logger.info("caches synced")
-                    try await Leading.run(leadership, activity: "quota controllers", logger: logger) { try await loop() }
+                    try await Leading.run(leadership, activity: "quota controllers", logger: logger, onTerm: { op.startTerm() }) { try await loop() }
                 }
             }
         }

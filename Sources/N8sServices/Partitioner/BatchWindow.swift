@@ -1,7 +1,7 @@
 import Foundation
 import KubeCore
 
-/// The batch of candidate pods the partitioner plans for at once (DESIGN.md section 5).
+/// The batch of candidate pods the partitioner plans for at once (design.md section 5).
 ///
 /// A window opens when the first candidate arrives and closes (is due) `timeout` after that, or
 /// `idle` after the last new candidate, whichever comes first. A pod that stops being a candidate

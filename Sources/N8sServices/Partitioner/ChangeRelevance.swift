@@ -10,8 +10,8 @@ public enum ChangeRelevance {
     public static let ignoredLabels: Set<String> = ["nvidia.com/gfd.timestamp"]
 
     /// The parts of a Node the partitioner reads: labels (selectors and affinity may name any,
-    /// less ``ignoredLabels``), n8s annotations, taints, `spec.unschedulable`, allocatable and
-    /// the Ready status (not its heartbeat times).
+    /// less ``ignoredLabels``), n8s annotations, taints, `spec.unschedulable`, allocatable, the
+    /// Ready status and the MIG agent's condition (not their heartbeat times).
     public struct NodeFacts: Sendable, Hashable {
         var labels: [String: String]
         var annotations: [String: String]
@@ -20,6 +20,8 @@ public enum ChangeRelevance {
         var allocatable: [String: Quantity]
         var isReady: Bool
         var isDeleting: Bool
+        /// The MIG agent's condition (status, reason, message; not its times): ``AgentReadiness``.
+        var agent: [String?]
 
         public init(_ node: Node) {
             labels = (node.metadata.labels ?? [:]).filter { !ChangeRelevance.ignoredLabels.contains($0.key) }
@@ -29,6 +31,8 @@ public enum ChangeRelevance {
             allocatable = node.status?.allocatable ?? [:]
             isReady = node.isReady
             isDeleting = node.metadata.isBeingDeleted
+            let c = node.status?.condition(AgentReadiness.conditionType)
+            agent = [c?.status, c?.reason, c?.message]
         }
     }
 

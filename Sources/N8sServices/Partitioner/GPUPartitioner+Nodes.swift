@@ -42,7 +42,8 @@ extension GPUPartitioner {
                     node, type: .warning, reason: PlanNotes.stalledReason,
                     message: "the MIG agent has not echoed plan \(planID) within \(config.planAckTimeoutSeconds) s; \(released.count) pod(s) released, retrying with backoff")
             case .retry(let retries):
-                await reissue(node, retries: retries, now: now)
+                // Re-issuing to an agent that says it cannot act changes nothing; wait for it.
+                if state.withLock({ $0.agentBlocks[view.name] }) == nil { await reissue(node, retries: retries, now: now) }
             }
         }
         let stalled = state.withLock { s in s.acks.values.filter { $0.stalledAt != nil }.count }
@@ -68,19 +69,58 @@ extension GPUPartitioner {
         }
     }
 
-    /// Writes `N8sMigPlanner` where it differs, with a Warning Event on the node when it turns False.
+    /// Follows each labelled node's `N8sMigAgent` condition (``AgentReadiness``). When a node's
+    /// agent starts saying it cannot act, the pods reserved for it are released (refunded: the
+    /// node was the problem) and each gets a Warning Event naming the node and the agent's words.
+    func noteAgentReadiness(_ nodes: [Node], pods: [ObjectKey: Pod], now: Date) async {
+        var blocks: [String: AgentReadiness.Block] = [:]
+        for node in nodes where node.metadata.labels?[MIGAnnotations.autoMIGEnabled] == "true" {
+            if let block = AgentReadiness.block(of: node) { blocks[node.name] = block }
+        }
+        let released = state.withLock { s -> [(String, AgentReadiness.Block, [ObjectKey])] in
+            var out: [(String, AgentReadiness.Block, [ObjectKey])] = []
+            for (name, block) in blocks.sorted(by: { $0.key < $1.key }) where s.agentBlocks[name] == nil {
+                out.append((name, block, s.ledger.release(refund: true) { _, r in r.node == name }))
+            }
+            if s.agentBlocks != blocks { s.nodesVersion += 1 }
+            s.agentBlocks = blocks
+            return out
+        }
+        for (name, block, keys) in released {
+            logger.warning("the MIG agent cannot act; node not planned", metadata: [
+                "k8s.name": "\(name)", "reason": "\(block.reason)", "pods.released": "\(keys)",
+            ])
+            for key in keys {
+                guard let pod = pods[key] else { continue }
+                await recorder.record(
+                    pod, type: .warning, reason: PlannerCondition.agentNotReady,
+                    message: "node \(name) was planned for this pod, but \(block); the pod is planned again elsewhere or once the agent recovers")
+            }
+        }
+    }
+
+    /// Writes `N8sMigPlanner` where it differs, with a Warning Event on the node when it turns
+    /// False. Each write is fenced (``PlannerCondition/fencedPatch(on:now:)``): refused when the
+    /// node's condition changed since it was read, as a deposed leader's would be.
     func updateConditions(views: [NodeView], nodes: [Node], now: Date) async {
         let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        state.withLock { $0.conditionRetryAt = nil }
         for view in views {
             guard let node = byName[view.name] else { continue }
-            let stalledPlan = state.withLock { s in s.acks[view.name].flatMap { $0.stalledAt != nil ? $0.planID : nil } }
-            guard let desired = PlannerCondition.desired(for: view, stalledPlan: stalledPlan, planAckTimeout: config.planAckTimeout),
+            let (stalledPlan, agent, failure) = state.withLock { s in
+                (s.acks[view.name].flatMap { $0.stalledAt != nil ? $0.planID : nil }, s.agentBlocks[view.name], s.failures[view.name])
+            }
+            var backoff: (planID: String, until: Date)?
+            if let f = failure, !f.isOver, now < f.until { backoff = (f.planID, f.until) }
+            guard
+                let desired = PlannerCondition.desired(
+                    for: view, agent: agent, stalledPlan: stalledPlan, planAckTimeout: config.planAckTimeout, backoff: backoff),
                 !desired.isCurrent(on: node)
             else { continue }
             let isRepeat = state.withLock { $0.conditions[view.name] == desired }
             if isRepeat { continue }
             do {
-                _ = try await client.resource(Node.self).patch(node.name, .strategicMerge(desired.statusPatch(now: now)), subresource: "status")
+                _ = try await client.resource(Node.self).patch(node.name, .json(desired.fencedPatch(on: node, now: now)), subresource: "status")
                 state.withLock { $0.conditions[view.name] = desired }
                 logger.info("node condition", metadata: [
                     "k8s.name": "\(view.name)", "condition": "\(PlannerCondition.type)", "reason": "\(desired.reason)",
@@ -89,6 +129,9 @@ extension GPUPartitioner {
                     await recorder.record(node, type: .warning, reason: desired.reason, message: desired.message)
                 }
             } catch {
+                // Refused (the node changed since it was read, or a newer leader wrote) or failed:
+                // tried again from a fresher cache shortly.
+                state.withLock { $0.conditionRetryAt = now.addingTimeInterval(2) }
                 logger.warning("could not set node condition", metadata: ["k8s.name": "\(view.name)", "error": "\(error)"])
             }
         }
@@ -98,7 +141,8 @@ extension GPUPartitioner {
     /// but have no spec yet, except nodes this step already wrote or that are stalled.
     func adopt(views: [NodeView], nodes: [Node], skipping written: Set<String>, now: Date) async {
         let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for view in views where !written.contains(view.name) && view.isReady && !view.isCordoned {
+        let excluded = excludedNodes(now: now)
+        for view in views where !written.contains(view.name) && view.isReady && !view.isCordoned && excluded[view.name] == nil {
             guard let node = byName[view.name], let gpus = PlanPatch.adoptionSpec(of: view) else { continue }
             let planID = newPlanID()
             do {

@@ -5,37 +5,15 @@ import KubeRuntime
 import N8sCore
 
 extension GPUPartitioner {
-    /// The planner's input, from the caches (DESIGN.md section 5).
-    struct Snapshot {
-        /// Labelled, Ready, uncordoned nodes that are not stalled.
-        var nodes: [Node]
-        /// Bound non-terminal pods (terminating included), nominated pods as if bound to their
-        /// nominated node, and pods reserved by in-flight plans as if bound to their planned node
-        /// (so the devices made for them are not given away or destroyed).
-        var pods: [Pod]
-    }
-
-    func snapshot(nodes: [Node], pods: [ObjectKey: Pod], now: Date) -> Snapshot {
+    /// The planner's input, from the caches: N8sCore's ``PlanningSnapshot`` rule (shared with
+    /// `n8s plan`), with this replica's stalled nodes and in-flight reservations.
+    func snapshot(nodes: [Node], pods: [ObjectKey: Pod], now: Date) -> PlanningSnapshot {
         let (stalled, reservations) = state.withLock { s in
             (Set(s.acks.filter { $0.value.stalledAt != nil }.keys), s.ledger.reservations(now: now, ttl: config.plannedPodTTL))
         }
-        let planned = nodes.filter { n in
-            n.metadata.labels?[MIGAnnotations.autoMIGEnabled] == "true" && n.isReady && !n.isUnschedulable && !stalled.contains(n.name)
-        }
-        var bound: [Pod] = []
-        for pod in pods.values where !(pod.status?.isTerminal ?? false) {
-            var p = pod
-            if let node = pod.spec.nodeName, !node.isEmpty {
-                bound.append(pod)
-            } else if let nominated = pod.status?.nominatedNodeName, !nominated.isEmpty {
-                p.spec.nodeName = nominated
-                bound.append(p)
-            } else if let r = reservations[pod.key] {
-                p.spec.nodeName = r.node
-                bound.append(p)
-            }
-        }
-        return Snapshot(nodes: planned, pods: bound)
+        return PlanningSnapshot(
+            nodes: nodes, pods: pods.values, stalled: stalled, excluded: excludedNodes(now: now),
+            reservations: reservations.mapValues(\.node))
     }
 
     /// Plans the batch, writes each changed node, records reservations, Events and metrics.
@@ -64,6 +42,10 @@ extension GPUPartitioner {
 
         let viewsByName = Dictionary(views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let nodesByName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for d in plan.disagreements {
+            guard let node = nodesByName[d.node] else { continue }
+            await recorder.record(node, type: .warning, reason: PlanNotes.notAdvertisedReason, message: "\(d); its free instances are held back until they agree")
+        }
         var written: [String: String] = [:]
         var refused: Set<String> = []
         var layouts: [String: [Int: [InstanceState]]] = [:]
@@ -93,7 +75,9 @@ extension GPUPartitioner {
         // the Event, since the pod is planned again once they report.
         let snapshotNames = Set(snap.nodes.map(\.name))
         let awaiting = views.filter { $0.isAwaitingEcho && snapshotNames.contains($0.name) }.map(\.name).sorted()
-        let waitNote = awaiting.isEmpty ? "" : "; node(s) \(awaiting.joined(separator: ", ")) wait for their MIG agent to apply the last plan and are planned again once it reports"
+        var waitNote = awaiting.isEmpty ? "" : "; node(s) \(awaiting.joined(separator: ", ")) wait for their MIG agent to apply the last plan and are planned again once it reports"
+        let excluded = excludedNodes(now: now)
+        for name in excluded.keys.sorted() where viewsByName[name]?.isReady == true { waitNote += "; " + excluded[name]! }
         var fittedByNode: [String: [(Pod, PendingPod)]] = [:]
         for (i, outcome) in plan.pods.enumerated() where i < pendingPods.count {
             let pod = pendingPods[i]
@@ -114,7 +98,10 @@ extension GPUPartitioner {
         }
         for (node, fitted) in fittedByNode.sorted(by: { $0.key < $1.key }) {
             let view = viewsByName[node]
-            let planID = written[node] ?? view?.annotations.specPlanID ?? view?.annotations.statusPlanID ?? "(existing devices)"
+            // Pods fitting devices that exist already are tied to the plan still awaited, if any,
+            // so that its failure releases them; else to no plan (an old plan's outcome is no news).
+            let awaited = view?.isAwaitingEcho == true ? view?.annotations.specPlanID : nil
+            let planID = written[node] ?? awaited ?? "(existing devices)"
             let layout = layouts[node] ?? view.map { Self.layout(of: $0, after: nil) } ?? [:]
             let notes = PlanNotes.gpus(layout: layout, pods: fitted.map(\.1.devices))
             for ((pod, _), devices) in zip(fitted, notes) {

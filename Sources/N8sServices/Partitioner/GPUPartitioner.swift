@@ -6,7 +6,7 @@ import Logging
 import N8sCore
 import Synchronization
 
-/// The GPU partitioner's decision step (DESIGN.md section 5): from the pod and node caches to
+/// The GPU partitioner's decision step (design.md section 5): from the pod and node caches to
 /// spec annotations, node conditions and Events.
 ///
 /// ``reconcile()`` is called by ``GPUPartitionerService`` whenever a change that matters arrives
@@ -14,14 +14,22 @@ import Synchronization
 ///
 /// 1. forgets pods that bound or vanished, and releases reservations whose plan failed
 ///    (`status-partitioning-outcome` `Failed` or `PartiallyApplied` for that plan id) or expired;
-/// 2. tracks each node's last plan: a node whose agent has not echoed it within
+///    a failed plan is not counted against its pods, and its node backs off (not planned for
+///    `failedPlanRetryInitialSeconds`, doubling per failure in a row up to
+///    `failedPlanRetryMaxSeconds`, reset by an `Applied` echo);
+/// 2. reads each node's `N8sMigAgent` condition (``AgentReadiness``): a node whose agent says it
+///    cannot act is not planned (`N8sMigPlanner=False`, reason `AgentNotReady`, with the agent's
+///    message) and the pods reserved for it are released, refunded and told with an Event;
+/// 3. tracks each node's last plan: a node whose agent has not echoed it within
 ///    `planAckTimeoutSeconds` is `Stalled` (condition, Event, reservations released, left out of
 ///    planning) and the plan is issued again under a new id with exponential backoff;
-/// 3. sets the node condition `N8sMigPlanner` where it changed (`UnknownModel`,
-///    `NoPlacementReport`, `Stalled`, ... or `Plannable`), with an Event when it turns False;
-/// 4. selects candidate pods and updates the batch window; when it is due, plans the batch and
+/// 4. sets the node condition `N8sMigPlanner` where it changed (`AgentNotReady`, `Stalled`,
+///    `PlanFailed`, `UnknownModel`, `NoPlacementReport`, ... or `Plannable`), with an Event when
+///    it turns False; each write is a JSON Patch whose `test`s refuse it when the condition
+///    changed since it was read (a deposed leader's write fails like its plan writes);
+/// 5. selects candidate pods and updates the batch window; when it is due, plans the batch and
 ///    writes each changed node in one JSON Patch (``PlanPatch``), then records Events;
-/// 5. adopts nodes that report MIG devices but have no spec yet (case C31).
+/// 6. adopts nodes that report MIG devices but have no spec yet (case C31).
 ///
 /// - Returns: when to be called again at the latest (batch deadline, ack timeout, retry, expiry).
 ///
@@ -37,14 +45,31 @@ public final class GPUPartitioner: Sendable {
         var nextRetryAt: Date?
     }
 
+    /// A node backing off after its agent did not apply a plan (`Failed` or `PartiallyApplied`).
+    struct NodeFailure: Sendable, Hashable {
+        /// Failed plans in a row (reset by an `Applied` echo).
+        var count: Int
+        /// The last failed plan (each plan id counts once).
+        var planID: String
+        /// Not planned before this instant.
+        var until: Date
+        /// `true` once `until` passed and waiting pods were told (by a node-change bump).
+        var isOver = false
+    }
+
     struct State: Sendable {
         var ledger = PlanLedger()
+        /// Nodes whose agent says it cannot act, as last seen (``AgentReadiness``).
+        var agentBlocks: [String: AgentReadiness.Block] = [:]
+        var failures: [String: NodeFailure] = [:]
         var window: BatchWindow
         var acks: [String: NodeAck] = [:]
         /// Bumped by every node change that matters (see ``ChangeRelevance``).
         var nodesVersion = 0
         /// The last condition written per node, to skip repeats while the cache catches up.
         var conditions: [String: PlannerCondition] = [:]
+        /// When to try again a condition write that failed (refused by its `test`s, or an API error).
+        var conditionRetryAt: Date?
         /// Calls of ``reconcile()`` so far.
         var steps = 0
     }
@@ -95,6 +120,17 @@ public final class GPUPartitioner: Sendable {
     /// Records that a node changed in a way that matters: ends waits of unplaceable pods.
     public func noteNodeChange() { state.withLock { $0.nodesVersion += 1 } }
 
+    /// Starts a term of leadership from nothing: the ledger, plan tracking, backoffs, the batch
+    /// and the memory of written conditions of an earlier term are dropped (another leader may
+    /// have changed everything since), so every pending pod is a candidate again.
+    public func startTerm() {
+        state.withLock { s in
+            let steps = s.steps
+            s = State(window: BatchWindow(timeout: config.batchWindowTimeout, idle: config.batchWindowIdle))
+            s.steps = steps
+        }
+    }
+
     /// The current batch (for tests and logs).
     public var window: BatchWindow { state.withLock { $0.window } }
 
@@ -103,6 +139,11 @@ public final class GPUPartitioner: Sendable {
 
     /// How many decision steps ran (each watch change that matters, or timer, causes one).
     public var steps: Int { state.withLock { $0.steps } }
+
+    /// Nodes backing off after a failed plan, with the instant they are planned again.
+    public var backingOff: [String: Date] {
+        state.withLock { s in s.failures.filter { !$0.value.isOver }.mapValues(\.until) }
+    }
 
     /// Names of nodes now `Stalled`.
     public var stalledNodes: Set<String> { state.withLock { Set($0.acks.filter { $0.value.stalledAt != nil }.keys) } }
@@ -117,6 +158,7 @@ public final class GPUPartitioner: Sendable {
         let views = allNodes.filter { $0.metadata.labels?[MIGAnnotations.autoMIGEnabled] == "true" }
             .map { NodeView($0, catalog: planner.catalog) }
         releaseFinishedPlans(views: views, pods: podsByKey, now: now)
+        await noteAgentReadiness(allNodes, pods: podsByKey, now: now)
         await trackAcks(views: views, nodes: allNodes, now: now)
         await updateConditions(views: views, nodes: allNodes, now: now)
         let candidates = await selectCandidates(allPods, now: now)
@@ -130,13 +172,31 @@ public final class GPUPartitioner: Sendable {
         return nextAction(now: now)
     }
 
-    /// Releases reservations of pods whose plan the agent reported as failed, forgets bound and gone pods.
+    /// Releases reservations of pods whose plan the agent reported as failed (refunded: the node,
+    /// not the pod, was the problem) and backs the node off; forgets bound and gone pods; ends
+    /// backoffs on an `Applied` echo or when their time is over (a node change for waiting pods).
     private func releaseFinishedPlans(views: [NodeView], pods: [ObjectKey: Pod], now: Date) {
         state.withLock { s in
             s.ledger.prune(pods: pods, now: now, ttl: config.plannedPodTTL)
+            for (name, failure) in s.failures where !failure.isOver && now >= failure.until {
+                s.failures[name]?.isOver = true
+                s.nodesVersion += 1
+            }
             for view in views {
-                guard let echoed = view.annotations.statusPlanID, let outcome = view.annotations.outcome, outcome != .applied else { continue }
-                let released = s.ledger.release { _, r in r.node == view.name && r.planID == echoed }
+                guard let echoed = view.annotations.statusPlanID, let outcome = view.annotations.outcome else { continue }
+                if outcome == .applied {
+                    if !view.isAwaitingEcho { s.failures[view.name] = nil }
+                    continue
+                }
+                if s.failures[view.name]?.planID != echoed {
+                    let count = (s.failures[view.name]?.count ?? 0) + 1
+                    let wait = Self.failedPlanBackoff(config).delay(afterFailures: count)
+                    s.failures[view.name] = NodeFailure(count: count, planID: echoed, until: now.addingTimeInterval(wait.seconds))
+                    logger.warning("the MIG agent did not apply a plan; node backs off", metadata: [
+                        "k8s.name": "\(view.name)", "plan": "\(echoed)", "outcome": "\(outcome.rawValue)", "retry.in": "\(wait)",
+                    ])
+                }
+                let released = s.ledger.release(refund: true) { _, r in r.node == view.name && r.planID == echoed }
                 if !released.isEmpty {
                     logger.info("plan not applied; pods released", metadata: [
                         "k8s.name": "\(view.name)", "plan": "\(echoed)", "outcome": "\(outcome.rawValue)", "pods": "\(released)",
@@ -146,7 +206,7 @@ public final class GPUPartitioner: Sendable {
         }
     }
 
-    /// Picks the candidates (DESIGN.md section 5); Events for pods left alone after `maxPlansPerPod`.
+    /// Picks the candidates (design.md section 5); Events for pods left alone after `maxPlansPerPod`.
     private func selectCandidates(_ pods: [Pod], now: Date) async -> Set<ObjectKey> {
         var candidates: Set<ObjectKey> = []
         var exhausted: [(Pod, Int)] = []
@@ -173,6 +233,8 @@ public final class GPUPartitioner: Sendable {
         let next: Date? = state.withLock { s in
             var times: [Date] = []
             if let d = s.window.deadline { times.append(d) }
+            for failure in s.failures.values where !failure.isOver { times.append(failure.until) }
+            if let retry = s.conditionRetryAt { times.append(retry) }
             for ack in s.acks.values {
                 if ack.stalledAt == nil { times.append(ack.since.addingTimeInterval(config.planAckTimeout.seconds)) }
                 if let r = ack.nextRetryAt { times.append(r) }
@@ -185,5 +247,25 @@ public final class GPUPartitioner: Sendable {
         }
         guard let next else { return .awaitChange }
         return .requeue(after: .seconds(max(0, next.timeIntervalSince(now))))
+    }
+}
+
+extension GPUPartitioner {
+    /// The per-node backoff after failed plans (no jitter: tests on a manual clock know every wait).
+    static func failedPlanBackoff(_ config: PartitionerConfig) -> Backoff {
+        Backoff(initial: .seconds(config.failedPlanRetryInitialSeconds), maximum: .seconds(config.failedPlanRetryMaxSeconds))
+    }
+
+    /// Nodes left out of planning now, with why (for the snapshot, adoption and pods' Events):
+    /// the agent cannot act, or the node backs off after a failed plan.
+    func excludedNodes(now: Date) -> [String: String] {
+        state.withLock { s in
+            var out: [String: String] = [:]
+            for (name, failure) in s.failures where !failure.isOver && now < failure.until {
+                out[name] = "node \(name) backs off after its MIG agent did not apply plan \(failure.planID) (planned again from \(RFC3339.format(failure.until)))"
+            }
+            for (name, block) in s.agentBlocks { out[name] = "node \(name) is not planned: \(block)" }
+            return out
+        }
     }
 }

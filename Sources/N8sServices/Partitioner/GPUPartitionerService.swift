@@ -11,7 +11,8 @@ import Synchronization
 /// (``ChangeRelevance``) or the time the last call asked for has come.
 ///
 /// Nothing is planned before both caches have synced. Without a ``Leadership`` the replica
-/// always acts (single-replica use and tests). On graceful shutdown the watches and the step
+/// always acts (single-replica use and tests). Each term of leadership starts from a fresh
+/// ledger (``GPUPartitioner/startTerm()``). On graceful shutdown the watches and the step
 /// stop (each node write is one atomic patch, so none is left half done); nothing is persisted (after a restart every pending pod is a
 /// candidate again). RBAC: `list`/`watch` on `nodes` and `pods`, plus ``GPUPartitioner``'s.
 public struct GPUPartitionerService: Service {
@@ -61,7 +62,11 @@ public struct GPUPartitionerService: Service {
                     try await p.nodes.waitUntilSynced()
                     try await p.pods.waitUntilSynced()
                     logger.info("caches synced")
-                    try await Leading.run(leadership, activity: "planning", logger: logger) { try await loop() }
+                    try await Leading.run(
+                        leadership, activity: "planning", logger: logger,
+                        // What an earlier term knew may be stale: another leader may have acted since.
+                        onTerm: { p.startTerm() }
+                    ) { try await loop() }
                 }
             }
         }

@@ -1,7 +1,7 @@
 import Foundation
 import Yams
 
-/// Settings of `n8s gpu-partitioner` (DESIGN.md section 5), read from a YAML file.
+/// Settings of `n8s gpu-partitioner` (design.md section 5), read from a YAML file.
 ///
 /// Every field is optional in the file; absent fields keep the defaults below. Unknown fields,
 /// wrong types and out-of-range values are rejected at start with ``PartitionerError/invalidConfig(field:reason:)``
@@ -15,6 +15,8 @@ import Yams
 /// maxPlansPerPod: 5
 /// stalledRetryInitialSeconds: 60
 /// stalledRetryMaxSeconds: 1800
+/// failedPlanRetryInitialSeconds: 30
+/// failedPlanRetryMaxSeconds: 1800
 /// catalogOverridePath: /etc/n8s/mig-profiles.yaml
 /// quotaChecks: false
 /// leaseName: n8s-gpu-partitioner
@@ -38,9 +40,15 @@ public struct PartitionerConfig: Sendable, Hashable {
     public var stalledRetryInitialSeconds = 60
     /// Longest wait between retries of a stalled node, in seconds. Default 1800.
     public var stalledRetryMaxSeconds = 1800
+    /// After the agent echoes a plan as `Failed` or `PartiallyApplied`, the node is not planned
+    /// for this long, in seconds; the wait doubles with each further failure in a row and resets
+    /// when a plan is `Applied`. Default 30.
+    public var failedPlanRetryInitialSeconds = 30
+    /// Longest such wait, in seconds. Default 1800.
+    public var failedPlanRetryMaxSeconds = 1800
     /// MIG catalog override file (schema of `mig-profiles.yaml`); `nil`: the bundled catalog.
     public var catalogOverridePath: String?
-    /// Quota admission of candidates (DESIGN.md section 6). Off until the quota work lands; when
+    /// Quota admission of candidates (design.md section 6). Off until the quota work lands; when
     /// on, candidates are filtered through ``QuotaGate``.
     public var quotaChecks = false
     /// Lease for leader election.
@@ -67,6 +75,8 @@ public struct PartitionerConfig: Sendable, Hashable {
         ("maxPlansPerPod", \.maxPlansPerPod, 1...1_000),
         ("stalledRetryInitialSeconds", \.stalledRetryInitialSeconds, 1...86_400),
         ("stalledRetryMaxSeconds", \.stalledRetryMaxSeconds, 1...604_800),
+        ("failedPlanRetryInitialSeconds", \.failedPlanRetryInitialSeconds, 1...86_400),
+        ("failedPlanRetryMaxSeconds", \.failedPlanRetryMaxSeconds, 1...604_800),
         ("healthPort", \.healthPort, 0...65_535),
     ] }
 
@@ -139,6 +149,11 @@ public struct PartitionerConfig: Sendable, Hashable {
             throw .invalidConfig(
                 field: "stalledRetryInitialSeconds",
                 reason: "must not exceed stalledRetryMaxSeconds (\(stalledRetryMaxSeconds)), got \(stalledRetryInitialSeconds)")
+        }
+        if failedPlanRetryInitialSeconds > failedPlanRetryMaxSeconds {
+            throw .invalidConfig(
+                field: "failedPlanRetryInitialSeconds",
+                reason: "must not exceed failedPlanRetryMaxSeconds (\(failedPlanRetryMaxSeconds)), got \(failedPlanRetryInitialSeconds)")
         }
         if quotaChecks {
             throw .invalidConfig(field: "quotaChecks", reason: "quota checks are not available yet (they come with the elastic quota work); set false")

@@ -14,7 +14,7 @@ public struct Reservation: Sendable, Hashable {
 /// Why a pod is or is not in the partitioner's batch.
 public enum CandidateDecision: Sendable, Hashable {
     case candidate
-    /// Fails DESIGN.md section 5's predicates (not unschedulable for lack of MIG devices, bound, ...).
+    /// Fails design.md section 5's predicates (not unschedulable for lack of MIG devices, bound, ...).
     case notCandidate(String)
     /// Refused by the quota hook (``QuotaGate``).
     case quotaRejected(String)
@@ -26,7 +26,7 @@ public enum CandidateDecision: Sendable, Hashable {
     case waitingForNodeChange
 }
 
-/// The quota check of candidate pods (DESIGN.md sections 5 and 6). Off by default: the elastic
+/// The quota check of candidate pods (design.md sections 5 and 6). Off by default: the elastic
 /// quota work plugs an implementation in; until then every pod passes.
 public protocol QuotaGate: Sendable {
     /// `nil` when `pod` may be planned for; else why its quota refuses it.
@@ -64,7 +64,7 @@ public struct PlanLedger: Sendable, Hashable {
 
     public init() {}
 
-    /// Decides whether `pod` is a candidate at `now` (DESIGN.md section 5, in its order).
+    /// Decides whether `pod` is a candidate at `now` (design.md section 5, in its order).
     /// - Parameters:
     ///   - nodesVersion: bumps on every node change that matters; ends a wait after an unplaceable round.
     public func decide(
@@ -121,13 +121,19 @@ public struct PlanLedger: Sendable, Hashable {
         return true
     }
 
-    /// Releases the reservations matching `predicate`. - Returns: the pods released.
+    /// Releases the reservations matching `predicate`.
+    ///
+    /// - Parameter refund: the plan that held each pod no longer counts toward `maxPlansPerPod`:
+    ///   the node could not apply it (agent `Failed`, `Stalled`, agent not ready), so the round did
+    ///   not help the pod because of its node, not because of the pod.
+    /// - Returns: the pods released.
     @discardableResult
-    public mutating func release(where predicate: (ObjectKey, Reservation) -> Bool) -> [ObjectKey] {
+    public mutating func release(refund: Bool = false, where predicate: (ObjectKey, Reservation) -> Bool) -> [ObjectKey] {
         var released: [ObjectKey] = []
         for (key, r) in records {
             guard let res = r.reservation, predicate(key, res) else { continue }
             records[key]?.reservation = nil
+            if refund { records[key]?.plans = max(0, r.plans - 1) }
             released.append(key)
         }
         return released.sorted()

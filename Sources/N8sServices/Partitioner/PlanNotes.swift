@@ -15,6 +15,8 @@ public enum PlanNotes {
     public static let leftAloneReason = "MigPlanningGivenUp"
     public static let stalledReason = "Stalled"
     public static let recoveredReason = "PlanEchoed"
+    /// The agent reports more free MIG instances than the node advertises (``Plan/Disagreement``).
+    public static let notAdvertisedReason = "MigDevicesNotAdvertised"
 
     /// Per pod (in `pods` order): `(resource name, GPU index)` for each device, e.g.
     /// `("nvidia.com/mig-3g.40gb", 1)`; the GPU is `nil` when the layout shows no free instance left.
@@ -52,7 +54,7 @@ public enum PlanNotes {
 
     /// A low-cardinality label for `n8s_partitioner_pods_unplaceable_total{reason}`.
     public static func reasonLabel(_ reason: String) -> String {
-        if reason.hasPrefix("no plannable node passes") { return "predicates" }
+        if reason.hasPrefix("no plannable node passes") || reason.hasPrefix("0/") { return "predicates" }
         if reason.hasPrefix("no plannable node") { return "no_plannable_node" }
         if reason.hasPrefix("no layout") { return "no_layout" }
         if reason.hasPrefix("resource '") { return "invalid_request" }

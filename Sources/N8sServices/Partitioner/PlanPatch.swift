@@ -2,7 +2,7 @@ import Foundation
 import KubeCore
 import N8sCore
 
-/// Builds the one JSON Patch that writes a plan onto a node (DESIGN.md section 3).
+/// Builds the one JSON Patch that writes a plan onto a node (design.md section 3).
 ///
 /// Order of operations:
 /// 1. `test` of `spec-partitioning-plan` and `status-partitioning-plan` against the values of

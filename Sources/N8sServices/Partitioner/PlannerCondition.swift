@@ -2,10 +2,14 @@ import Foundation
 import KubeCore
 import N8sCore
 
-/// The node condition `N8sMigPlanner` (DESIGN.md section 3): whether the partitioner can plan a
+/// The node condition `N8sMigPlanner` (design.md section 3): whether the partitioner can plan a
 /// labelled node, and if not, why (`UnknownModel`, `NoPlacementReport`, `Stalled`, ...).
 public struct PlannerCondition: Sendable, Hashable {
     public static let type = "N8sMigPlanner"
+    /// Reason while the node's MIG agent says it cannot act (``AgentReadiness``).
+    public static let agentNotReady = "AgentNotReady"
+    /// Reason while the node backs off after the agent did not apply a plan.
+    public static let planFailed = "PlanFailed"
 
     public var isPlannable: Bool
     /// UpperCamelCase reason, e.g. `Plannable`, `UnknownModel`, `Stalled`.
@@ -21,13 +25,32 @@ public struct PlannerCondition: Sendable, Hashable {
     /// The condition a labelled node should carry, or `nil` when the partitioner has nothing to
     /// say (not labelled, not Ready or cordoned: the node's own status says so).
     ///
-    /// - Parameter stalledPlan: the plan id the agent has not echoed within `planAckTimeout`, if any.
-    public static func desired(for view: NodeView, stalledPlan: String?, planAckTimeout: Duration) -> PlannerCondition? {
+    /// Precedence: the agent cannot act (`AgentNotReady`), then `Stalled`, then `PlanFailed`
+    /// (backing off after a failed plan), then the node's own reasons.
+    ///
+    /// - Parameters:
+    ///   - agent: why the node's MIG agent cannot act (``AgentReadiness``), if it cannot.
+    ///   - stalledPlan: the plan id the agent has not echoed within `planAckTimeout`, if any.
+    ///   - backoff: the failed plan and when the node is planned again, while it backs off.
+    public static func desired(
+        for view: NodeView, agent: AgentReadiness.Block? = nil, stalledPlan: String?, planAckTimeout: Duration,
+        backoff: (planID: String, until: Date)? = nil
+    ) -> PlannerCondition? {
         guard view.isAutoMIGEnabled, view.isReady, !view.isCordoned else { return nil }
+        if let agent {
+            return PlannerCondition(
+                isPlannable: false, reason: agentNotReady,
+                message: "\(agent); n8s plans nothing on this node until that condition changes")
+        }
         if let stalledPlan {
             return PlannerCondition(
                 isPlannable: false, reason: "Stalled",
                 message: "the MIG agent has not echoed plan \(stalledPlan) within \(Int(planAckTimeout.seconds)) s; its pods were released and the plan is retried with backoff")
+        }
+        if let backoff {
+            return PlannerCondition(
+                isPlannable: false, reason: planFailed,
+                message: "the MIG agent did not apply plan \(backoff.planID); the node is planned again from \(RFC3339.format(backoff.until)) (backoff doubles per failure in a row)")
         }
         let nodeWide = view.unplannable.filter { ![.notLabelled, .notReady, .cordoned].contains($0) }
         if let first = nodeWide.first {
@@ -44,23 +67,50 @@ public struct PlannerCondition: Sendable, Hashable {
         return c.status == (isPlannable ? "True" : "False") && c.reason == reason && c.message == message
     }
 
-    /// A strategic merge patch for `nodes/status` that sets only this condition (conditions merge
-    /// by `type`, so the kubelet's and the agent's conditions are untouched).
-    public func statusPatch(now: Date) -> JSONValue {
-        let stamp = JSONValue.string(RFC3339.format(now))
-        return .object([
-            "status": .object([
-                "conditions": .array([
-                    .object([
-                        "type": .string(Self.type),
-                        "status": .string(isPlannable ? "True" : "False"),
-                        "reason": .string(reason),
-                        "message": .string(message),
-                        "lastHeartbeatTime": stamp,
-                        "lastTransitionTime": stamp,
-                    ])
-                ])
-            ])
+    /// A JSON Patch for `nodes/status` that sets only this condition, refused (HTTP 422) when the
+    /// node no longer carries what `node` (as last seen) did, so a deposed leader or another writer
+    /// cannot overwrite a newer condition:
+    ///
+    /// - where `node` had the condition at index `i`: `test` of its type, status, reason and message
+    ///   at `i`, then `replace` of entry `i`;
+    /// - where it had none: `test` of `metadata.resourceVersion` (the node is unchanged since it
+    ///   was read), then `add` at the end of the list (or of the list itself).
+    ///
+    /// Other conditions (the kubelet's, the agent's) are untouched. `lastTransitionTime` changes
+    /// only when the status does.
+    public func fencedPatch(on node: Node, now: Date) -> JSONPatch {
+        let conditions = node.status?.conditions ?? []
+        let old = conditions.firstIndex { $0.type == Self.type }
+        let transition = old.flatMap { i in conditions[i].status == statusText ? conditions[i].lastTransitionTime : nil } ?? now
+        let value = JSONValue.object([
+            "type": .string(Self.type),
+            "status": .string(statusText),
+            "reason": .string(reason),
+            "message": .string(message),
+            "lastHeartbeatTime": .string(RFC3339.format(now)),
+            "lastTransitionTime": .string(RFC3339.format(transition)),
         ])
+        if let i = old {
+            let seen = conditions[i]
+            let at = { (field: String) in JSONPatch.pointer("status", "conditions", String(i), field) }
+            return JSONPatch([
+                .test(at("type"), .string(Self.type)),
+                .test(at("status"), .string(seen.status)),
+                .test(at("reason"), seen.reason.map { .string($0) } ?? .null),
+                .test(at("message"), seen.message.map { .string($0) } ?? .null),
+                .replace(JSONPatch.pointer("status", "conditions", String(i)), value),
+            ])
+        }
+        let version = JSONPatch.Operation.test(
+            JSONPatch.pointer("metadata", "resourceVersion"), node.metadata.resourceVersion.map { .string($0) } ?? .null)
+        if node.status == nil {
+            return JSONPatch([version, .add(JSONPatch.pointer("status"), .object(["conditions": .array([value])]))])
+        }
+        if node.status?.conditions == nil {
+            return JSONPatch([version, .add(JSONPatch.pointer("status", "conditions"), .array([value]))])
+        }
+        return JSONPatch([version, .add(JSONPatch.pointer("status", "conditions", "-"), value)])
     }
+
+    private var statusText: String { isPlannable ? "True" : "False" }
 }

@@ -4,7 +4,9 @@ import N8sServices
 /// One simulated MIG GPU: a catalog model's rules, a MIG mode, and its GPU/compute instances.
 ///
 /// Enforces what NVML enforces (explicit placements only, no overlap, per-profile maximum,
-/// compute slices, media-extension rules, destroy refused while in use) with NVML's codes.
+/// compute slices, media-extension rules, destroy refused while in use) with NVML's codes, by
+/// its own bit-mask check of the placement table (``placementError(profile:start:)``), not by
+/// N8sCore's layout code.
 /// Profile ids are synthetic (the catalog's profile order), stable for one model.
 public struct SimulatedGPU: Sendable, Hashable {
     public struct ComputeInstance: Sendable, Hashable {
@@ -41,10 +43,11 @@ public struct SimulatedGPU: Sendable, Hashable {
         self.memoryMiB = model.profiles.compactMap(\.memoryMiB).max() ?? 40_960
         self.migEnabled = migEnabled
         self.migPending = migEnabled
+        self.profiles = NVMLModel.profiles(of: model)
     }
 
     /// Profiles NVML would report: every placeable catalog profile, id = catalog position.
-    public var profiles: [NVMLGPUInstanceProfile] { NVMLModel.profiles(of: model) }
+    public let profiles: [NVMLGPUInstanceProfile]
 
     /// The current layout (every GPU instance, orphans included).
     public var layout: [PlacedInstance] { instances.map { PlacedInstance($0.profile, at: $0.start) }.sorted() }
@@ -53,10 +56,7 @@ public struct SimulatedGPU: Sendable, Hashable {
         let f = "nvmlDeviceCreateGpuInstanceWithPlacement"
         guard migEnabled else { throw .call(function: f, code: .notSupported) }
         guard let profile = profiles.first(where: { $0.id == profileID }) else { throw .call(function: f, code: .invalidArgument) }
-        guard profile.placements.contains(start) else { throw .call(function: f, code: .invalidArgument) }
-        guard let space = try? LayoutSpace(model) else { throw .call(function: f, code: .notSupported) }
-        let candidate = layout + [PlacedInstance(profile.name, at: start)]
-        do { try space.validate(candidate) } catch { throw .call(function: f, code: .insufficientResources) }
+        if let code = placementError(profile: profile, start: start) { throw .call(function: f, code: code) }
         let id = nextGPUInstanceID
         nextGPUInstanceID += 1
         instances.append(GPUInstance(id: id, profile: profile.name, start: start, computeInstances: []))

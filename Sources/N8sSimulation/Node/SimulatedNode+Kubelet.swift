@@ -28,7 +28,7 @@ extension SimulatedNode {
             status.conditions = [PodCondition(type: "Ready", status: "True", lastTransitionTime: now)]
             running.status = status
             _ = try sim.update(running, subresource: "status")
-            for id in state.withLock({ $0.assignments[key] ?? [:] }).values.flatMap({ $0 }) { nvml.setProcesses(1, onDevice: id) }
+            for uuid in state.withLock({ $0.assignedUUIDs[key] ?? [] }) { nvml.setProcesses(1, onDevice: uuid) }
         }
     }
 
@@ -68,6 +68,7 @@ extension SimulatedNode {
                 given[resource] = Array(free.prefix(count))
             }
             st.assignments[key] = given
+            st.assignedUUIDs[key] = given.keys.sorted().flatMap { given[$0] ?? [] }.map { st.registeredUUIDs[$0] ?? $0 }
             st.admittedAt[key] = now
             st.assignmentLog.append((key, now))
             return .assigned
@@ -76,10 +77,11 @@ extension SimulatedNode {
         var failed = pod
         var status = pod.status ?? PodStatus()
         status.phase = "Failed"
-        status.reason = "UnexpectedAdmissionError"
+        status.reason = SafetyViolations.admissionErrorReason
         status.message = "Allocate failed due to requested number of devices unavailable for \(resource). Requested: \(wanted[String(resource.dropFirst(MIGProfile.resourcePrefix.count))] ?? 0), Available: 0, which is unexpected"
         failed.status = status
         _ = try sim.update(failed, subresource: "status")
+        recordViolation(.admissionFailures, "pod \(key) failed admission: \(resource) was not there any more (UnexpectedAdmissionError)")
     }
 
     /// Writes the plugin's devices into the node's capacity and allocatable (0 while unregistered).

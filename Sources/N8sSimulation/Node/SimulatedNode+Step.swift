@@ -30,9 +30,10 @@ extension SimulatedNode {
             }
         }
         register(live.first, now: now)
-        checkDevices()
+        try checkDevices(pods, now: now)
         try admit(try sim.list(Pod.self, fieldSelector: onNode), now: now)
         try publish(&node)
+        rememberReservations(try sim.list(Pod.self, fieldSelector: onNode))
     }
 
     /// Removes pods whose graceful deletion is over, freeing their devices and processes.
@@ -55,21 +56,19 @@ extension SimulatedNode {
     func releaseVanished(_ pods: [Pod]) {
         let present = Set(pods.map(Self.key))
         let gone = state.withLock { s in s.assignments.keys.filter { !present.contains($0) } }
-        for key in gone {
-            let devices = state.withLock { s in
-                s.admittedAt[key] = nil
-                return s.assignments.removeValue(forKey: key) ?? [:]
-            }
-            for id in devices.values.flatMap({ $0 }) { nvml.setProcesses(0, onDevice: id) }
-        }
+        for key in gone { release(key: key) }
     }
 
-    func release(_ pod: Pod) {
-        let devices = state.withLock { s in
-            s.admittedAt[Self.key(pod)] = nil
-            return s.assignments.removeValue(forKey: Self.key(pod)) ?? [:]
+    func release(_ pod: Pod) { release(key: Self.key(pod)) }
+
+    /// Forgets the pod's devices and stops the processes on them.
+    func release(key: String) {
+        let uuids = state.withLock { s in
+            s.admittedAt[key] = nil
+            s.assignments[key] = nil
+            return s.assignedUUIDs.removeValue(forKey: key) ?? []
         }
-        for id in devices.values.flatMap({ $0 }) { nvml.setProcesses(0, onDevice: id) }
+        for uuid in uuids { nvml.setProcesses(0, onDevice: uuid) }
     }
 
     /// The DaemonSet's part: no plugin pod while paused; a new one `pluginStartDelay` after the last left.
@@ -116,28 +115,20 @@ extension SimulatedNode {
         }
         if busy { return }
         var devices: [String: [String]] = [:]
-        for gpu in nvml.gpus where gpu.migEnabled {
-            for gi in gpu.instances {
-                for ci in gi.computeInstances { devices[MIGProfile.resourcePrefix + MIGProfile.resourceForm(of: gi.profile), default: []].append(ci.migUUID) }
+        var uuids: [String: String] = [:]
+        let strategy = settings.deviceIDStrategy
+        for (index, gpu) in nvml.gpus.enumerated() where gpu.migEnabled {
+            for (migIndex, ci) in gpu.instances.flatMap({ gi in gi.computeInstances.map { (gi.profile, $0) } }).enumerated() {
+                let id = strategy.deviceID(gpu: index, migIndex: migIndex, uuid: ci.1.migUUID)
+                devices[MIGProfile.resourcePrefix + MIGProfile.resourceForm(of: ci.0), default: []].append(id)
+                uuids[id] = ci.1.migUUID
             }
         }
         state.withLock { s in
             if s.registered == nil { s.registrationLog.append((now, true)) }
             s.registered = devices
+            s.registeredUUIDs = uuids
             s.registeredPodUID = uid
-        }
-    }
-
-    /// Every assigned device must still exist in NVML.
-    func checkDevices() {
-        let existing = Set(nvml.gpus.flatMap { $0.instances.flatMap { $0.computeInstances.map(\.migUUID) } })
-        state.withLock { s in
-            for (pod, devices) in s.assignments {
-                for id in devices.values.flatMap({ $0 }) where !existing.contains(id) {
-                    let line = "device \(id) of pod \(pod) was destroyed while assigned"
-                    if !s.violations.contains(line) { s.violations.append(line) }
-                }
-            }
         }
     }
 }

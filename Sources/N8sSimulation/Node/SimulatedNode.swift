@@ -19,14 +19,17 @@ import Synchronization
 ///   and allocatable carry their counts; while none exists, allocatable reads 0;
 /// - pods bound to the node are admitted only while the plugin is registered: the kubelet assigns
 ///   free device ids (reserving them), and the pod runs `podStartDelay` later (with one process
-///   on each of its MIG devices); a pod that cannot get its devices fails with
+///   on each of its MIG devices); the ids are the plugin's, per ``Settings/deviceIDStrategy``
+///   (MIG UUIDs, or `<gpu>:<index>`); a pod that cannot get its devices fails with
 ///   `UnexpectedAdmissionError`; graceful deletions finish after `podStopDelay`;
 /// - a running pod with the annotation `sim.n8s.nebuly.ai/run-duration` succeeds that long after
 ///   it started (devices freed); a pod removed at once (force deletion) has its devices freed;
 /// - after NVML's MIG instances change, a starting plugin registers no earlier than
 ///   `migReconfiguration` after the change was seen.
-/// Invariant checks: ``violations`` lists every device destroyed while assigned to a pod, and
-/// every assignment made while the plugin was not registered (both must stay empty).
+/// Invariant checks (``safety``, by kind; ``violations``, as text; all must stay empty): devices
+/// destroyed while allocated or while reserved by a bound pod, pods failing admission because
+/// their devices vanished, and running pods losing a device (they fail: see
+/// ``SafetyViolations/deviceLostReason``).
 public final class SimulatedNode: Sendable {
     public struct Settings: Sendable {
         public var podStartDelay: Duration = .seconds(2)
@@ -47,6 +50,9 @@ public final class SimulatedNode: Sendable {
         public var admitsPods = true
         /// `nvidia.com/mig.strategy` label value.
         public var migStrategy = "mixed"
+        /// How the device plugin names devices, and so which ids the kubelet hands out and
+        /// reports through PodResources.
+        public var deviceIDStrategy = DeviceIDStrategy.uuid
         public init() {}
     }
 
@@ -55,15 +61,27 @@ public final class SimulatedNode: Sendable {
         /// Devices of the registered plugin: resource name to MIG UUIDs; `nil` while unregistered.
         var registered: [String: [String]]?
         var registeredPodUID: String?
-        /// Pod key (`ns/name`) to resource name to device ids.
+        /// The MIG UUID behind each id of the registered plugin (identity under the `uuid` strategy).
+        var registeredUUIDs: [String: String] = [:]
+        /// Pod key (`ns/name`) to resource name to device ids (as the kubelet reports them).
         var assignments: [String: [String: [String]]] = [:]
+        /// Pod key to the MIG UUIDs behind its assigned ids, fixed when it was admitted.
+        var assignedUUIDs: [String: [String]] = [:]
         var admittedAt: [String: Date] = [:]
         var pluginGoneAt: Date?
         var pluginCounter = 0
         /// NVML's mutation count at the last step, and when the last change was seen.
         var seenMutations = 0
         var reconfiguredAt: Date?
+        /// Every violation's text, and with its kind; the counts by kind (``SafetyViolations``).
         var violations: [String] = []
+        var violationLog: [(kind: SafetyViolations.Kind, detail: String)] = []
+        var safety = SafetyViolations()
+        /// At the end of the last step: NVML's devices (MIG UUID to profile in resource form), the
+        /// unallocated ones by profile, and what bound unallocated pods needed by profile.
+        var lastInstances: [String: String] = [:]
+        var lastFree: [String: Int] = [:]
+        var lastReserved: [String: Int] = [:]
         /// Every assignment: pod key, time, and whether the plugin was registered.
         var assignmentLog: [(pod: String, at: Date)] = []
         /// Every change of the plugin's registration: time and whether it is registered after it.
@@ -92,6 +110,8 @@ public final class SimulatedNode: Sendable {
     public var violations: [String] { state.withLock { $0.violations } }
     /// Devices given to pods, by pod key (`ns/name`).
     public var assignments: [String: [String: [String]]] { state.withLock { $0.assignments } }
+    /// The MIG UUIDs behind each pod's assigned devices, by pod key (`ns/name`).
+    public var assignedUUIDs: [String: [String]] { state.withLock { $0.assignedUUIDs } }
     /// `true` while the device plugin is registered.
     public var isPluginRegistered: Bool { state.withLock { $0.registered != nil } }
     /// The registered plugin's devices (resource name to ids), `nil` while unregistered.

@@ -31,7 +31,7 @@ public enum HTMLReport {
         var table = "<table>\n<tr><th></th>" + summaries.map { "<th>\(escape($0.label))</th>" }.joined() + "</tr>\n"
         if let first = summaries.first {
             for (i, row) in first.rows.enumerated() {
-                let alarm = row.0.hasPrefix("devices destroyed") && summaries.contains { $0.destroyedInUse > 0 }
+                let alarm = row.0.hasSuffix("(must be 0)") && summaries.contains { $0.rows[i].1 != "0" }
                 table += "<tr\(alarm ? " class=\"alarm\"" : "")><td>\(escape(row.0))</td>" + summaries.map { "<td class=\"num\">\(escape($0.rows[i].1))</td>" }.joined() + "</tr>\n"
             }
         }

@@ -6,7 +6,7 @@ import Synchronization
 
 /// Collects what a simulation run did, as time series and per-pod times, from pod and node watch
 /// changes (``observe(_:at:)-(StoreChange<Pod>,_)``) and from events pushed by the simulated
-/// components (``deviceDestroyedInUse(_:at:)``, ``reconfigured(gpus:at:)``).
+/// components (``violation(_:_:at:)``, ``reconfigured(gpus:at:)``).
 ///
 /// Times are the simulation clock's instants; series are in seconds since ``start``.
 /// Thread-safe; reads never suspend.
@@ -37,7 +37,8 @@ public final class SimulationRecorder: Sendable {
         var pods: [ObjectKey: PodRecord] = [:]
         var placements: [String: String] = [:]
         var reconfigurations = 0
-        var destroyedInUse: [String] = []
+        var violations = SafetyViolations()
+        var violationDetails: [String] = []
         var samples: [Sample] = []
     }
 
@@ -87,8 +88,13 @@ public final class SimulationRecorder: Sendable {
     /// Pushed by the simulated GPUs or agents: `gpus` MIG reconfigurations happened.
     public func reconfigured(gpus: Int = 1, at now: Date) { state.withLock { $0.reconfigurations += gpus } }
 
-    /// Pushed by the simulated GPUs: a device was destroyed while in use or reserved (must never happen).
-    public func deviceDestroyedInUse(_ detail: String, at now: Date) { state.withLock { $0.destroyedInUse.append(detail) } }
+    /// Pushed by the simulated nodes: a safety violation of `kind` (must never happen).
+    public func violation(_ kind: SafetyViolations.Kind, _ detail: String, at now: Date) {
+        state.withLock { s in
+            s.violations[kind] += 1
+            s.violationDetails.append(detail)
+        }
+    }
 
     /// Appends one sample of the current state at `now`.
     public func sample(at now: Date) {
@@ -120,7 +126,9 @@ public final class SimulationRecorder: Sendable {
     }
 
     public var samples: [Sample] { state.withLock { $0.samples } }
-    public var destroyedInUse: [String] { state.withLock { $0.destroyedInUse } }
+    /// The safety figures so far, and each violation's text in order.
+    public var violations: SafetyViolations { state.withLock { $0.violations } }
+    public var violationDetails: [String] { state.withLock { $0.violationDetails } }
 
     /// The figures of the run, ended at `end`.
     ///
@@ -144,9 +152,9 @@ public final class SimulationRecorder: Sendable {
                 pendingP50Seconds: Percentiles.value(0.5, ofSorted: waits) ?? 0, pendingP95Seconds: Percentiles.value(0.95, ofSorted: waits) ?? 0,
                 allocationRatioMean: span > 0 ? weighted / span : last.allocationRatio,
                 allocationRatioMax: samples.map(\.allocationRatio).max() ?? 0,
-                reconfigurations: s.reconfigurations, destroyedInUse: s.destroyedInUse.count
+                reconfigurations: s.reconfigurations, violations: s.violations
             )
-            return SimulationResult(summary: summary, samples: samples, pendingSeconds: perPod)
+            return SimulationResult(summary: summary, samples: samples, pendingSeconds: perPod, violationDetails: s.violationDetails)
         }
     }
 }

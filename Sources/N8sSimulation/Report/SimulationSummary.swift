@@ -18,8 +18,23 @@ public struct SimulationSummary: Sendable, Hashable, Codable {
     public var allocationRatioMax: Double
     /// MIG reconfigurations (per GPU).
     public var reconfigurations: Int
-    /// MIG devices destroyed while in use or reserved by a bound pod: must be 0.
-    public var destroyedInUse: Int
+    /// Breaches of n8s's first rule, by kind (JSON: an object with one count per kind); every
+    /// count must be 0.
+    public var violations: SafetyViolations
+    /// Faults injected (all zero without a fault plan).
+    public var faults = FaultTotals()
+    /// Nodes whose MIG agent could not partition at the end of the run (condition `N8sMigAgent`
+    /// False for a reason a person must fix, e.g. `DeviceIDMismatch`), by node name; `nil` when
+    /// none (and in static mode).
+    public var agentProblems: [AgentProblem]?
+
+    /// A node whose MIG agent reports it cannot partition.
+    public struct AgentProblem: Sendable, Hashable, Codable {
+        public var node: String
+        /// The condition's reason, e.g. `DeviceIDMismatch`.
+        public var reason: String
+        public var message: String
+    }
 
     /// Label of a run in tables and legends: the partitioning mode, or the name when they differ.
     public var label: String { partitioning }
@@ -35,7 +50,7 @@ public struct SimulationSummary: Sendable, Hashable, Codable {
             ("GPU memory allocated (mean)", String(format: "%.1f%%", allocationRatioMean * 100)),
             ("GPU memory allocated (max)", String(format: "%.1f%%", allocationRatioMax * 100)),
             ("MIG reconfigurations", "\(reconfigurations)"),
-            ("devices destroyed in use (must be 0)", "\(destroyedInUse)"),
+        ] + SafetyViolations.Kind.allCases.map { ($0.label, "\(violations[$0])") } + faults.rows + [
             ("simulated time", DurationText.format(.seconds(simulatedSeconds.rounded()))),
         ]
     }
@@ -66,10 +81,24 @@ public struct SimulationResult: Sendable, Hashable, Codable {
     /// Pending time of every pod in simulated seconds, by `namespace/name` (never-bound pods:
     /// until deletion or the end).
     public var pendingSeconds: [String: Double]
+    /// What each safety violation was, in the order seen (empty when all counts are 0).
+    public var violationDetails: [String] = []
 
-    public init(summary: SimulationSummary, samples: [SimulationRecorder.Sample], pendingSeconds: [String: Double] = [:]) {
+    public init(summary: SimulationSummary, samples: [SimulationRecorder.Sample], pendingSeconds: [String: Double] = [:], violationDetails: [String] = []) {
         self.summary = summary
         self.samples = samples
         self.pendingSeconds = pendingSeconds
+        self.violationDetails = violationDetails
+    }
+
+    enum CodingKeys: String, CodingKey { case summary, samples, pendingSeconds, violationDetails }
+
+    /// Reads results written before `violationDetails` existed too.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        summary = try c.decode(SimulationSummary.self, forKey: .summary)
+        samples = try c.decode([SimulationRecorder.Sample].self, forKey: .samples)
+        pendingSeconds = try c.decodeIfPresent([String: Double].self, forKey: .pendingSeconds) ?? [:]
+        violationDetails = try c.decodeIfPresent([String].self, forKey: .violationDetails) ?? []
     }
 }

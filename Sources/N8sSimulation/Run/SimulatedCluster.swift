@@ -8,8 +8,8 @@ import N8sCore
 ///
 /// Starting layout of every GPU: the `static:` geometry in static mode, else the node group's
 /// `migLayout`, else the model's full-GPU profile (a MIG-enabled GPU always has instances).
-/// Node capacity (CPU, memory, pods) comes from the node group; the simulated kubelet's delays
-/// from ``Scenario/timing``.
+/// Node capacity (CPU, memory, pods) and the device plugin's device id strategy come from the
+/// node group; the simulated kubelet's delays from ``Scenario/timing``.
 struct SimulatedCluster: Sendable {
     struct Member: Sendable {
         var node: SimulatedNode
@@ -46,6 +46,7 @@ struct SimulatedCluster: Sendable {
                 settings.podStartDelay = scenario.timing.kubeletStatusDelay
                 settings.pluginStartDelay = scenario.timing.devicePluginRestart
                 settings.migReconfiguration = scenario.timing.migReconfiguration
+                settings.deviceIDStrategy = group.deviceIDStrategy
                 settings.tick = tick
                 let node = SimulatedNode(name: name, sim: sim, nvml: nvml, settings: settings)
                 do {

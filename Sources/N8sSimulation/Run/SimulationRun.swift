@@ -19,9 +19,16 @@ import Synchronization
 /// - ``SimScheduler`` (kube-scheduler's part) and ``RecorderService``, over HTTP;
 /// - in `dynamic` mode, the production components over HTTP with their own HTTP clients: one
 ///   ``MIGAgent`` controller per GPU node (NVML = the node's simulated GPUs, PodResources = its
-///   socket) and the ``GPUPartitionerService`` (one replica, so no leader election);
+///   socket) and the ``GPUPartitionerService`` (one replica without leader election, or
+///   ``FaultPlan/partitionerReplicas`` electing a leader on a Lease);
+/// - the scenario's ``Scenario/faults`` (``FaultDriver``): API errors for the components' clients
+///   (told apart by `User-Agent`), watch drops, and kills and restarts of agent and partitioner
+///   processes;
 /// - the workload: pods created at their arrival times, completed by the simulated kubelet after
 ///   their `run-duration`, deleted at their `delete-at` (trace replays), finished pods removed.
+///
+/// At the end, nodes whose agent reports it cannot partition (``MIGAgentNames/blockingReasons``,
+/// e.g. `DeviceIDMismatch`) are listed in ``SimulationSummary/agentProblems``.
 ///
 /// The run ends at ``Scenario/stopAfter``; without it, when every pod has arrived and ended, or
 /// when nothing bound or finished for ``Options/idleLimit`` after the last arrival. Cancelling
@@ -40,6 +47,10 @@ public struct SimulationRun: Sendable {
         /// Ends the run at the next step when requested (Ctrl-C), through the same orderly
         /// shutdown as a normal end.
         public var stop = StopRequest()
+        /// Called with the API server and the simulated nodes once the run's end is reached,
+        /// before anything stops (to inspect the final state, e.g. the fault campaign's
+        /// convergence check).
+        public var atEnd: (@Sendable (KubeSim, [SimulatedNode]) -> Void)?
         public init() {}
     }
 
@@ -69,6 +80,9 @@ public struct SimulationRun: Sendable {
     /// - Throws: ``SimulationError`` for a scenario the cluster cannot be built from, or when a
     ///   component fails (the error names it).
     public func run() async throws -> SimulationResult {
+        var scenario = self.scenario
+        if let d = scenario.faults.devicePluginRestart { scenario.timing.devicePluginRestart = d }
+        if let d = scenario.faults.kubeletAdvertiseDelay { scenario.timing.migReconfiguration = d }
         let clock = ScaledClock(speed: scenario.timeScale)
         let sim = KubeSim(clock: clock)
         let tick = Duration.seconds(max(0.2, Self.realTick.seconds * scenario.timeScale))
@@ -89,8 +103,8 @@ public struct SimulationRun: Sendable {
 
         let produced = ResultBox()
         do {
-            return try await serve(sim: sim, servers: servers, dynamic: dynamic, cluster: cluster, recorder: recorder, clock: clock,
-                                   tick: tick, logger: logger, produced: produced)
+            return try await serve(scenario: scenario, sim: sim, servers: servers, dynamic: dynamic, cluster: cluster, recorder: recorder,
+                                   clock: clock, tick: tick, logger: logger, produced: produced)
         } catch {
             // Teardown after the end (servers closing under cancellation) must not lose the figures.
             if let result = produced.value.withLock({ $0 }) { return result }
@@ -98,15 +112,22 @@ public struct SimulationRun: Sendable {
         }
     }
 
-    private func serve(sim: KubeSim, servers: [PodResourcesServer], dynamic: Bool, cluster: SimulatedCluster, recorder: SimulationRecorder,
-                       clock: ScaledClock, tick: Duration, logger: Logger, produced: ResultBox) async throws -> SimulationResult {
+    private func serve(scenario: Scenario, sim: KubeSim, servers: [PodResourcesServer], dynamic: Bool, cluster: SimulatedCluster,
+                       recorder: SimulationRecorder, clock: ScaledClock, tick: Duration, logger: Logger, produced: ResultBox) async throws -> SimulationResult {
         let failures = ComponentFailures()
         let catalog = self.catalog
-        let scenario = self.scenario
         let options = self.options
+        let plan = scenario.faults
+        let faults = FaultDriver(plan: plan, sim: sim, clock: clock, counter: FaultCounter())
+        faults.start()
+        let faultsEnd = plan.activeFor.map { clock.now.addingTimeInterval($0.seconds) }
+        let replicas = dynamic ? max(1, plan.partitionerReplicas) : 0
+        let agents = [FaultPlan.Component.scheduler.userAgent, "n8s-sim-recorder"]
+            + (0..<replicas).map { "\(FaultPlan.Component.gpuPartitioner.userAgent)/\($0)" }
+            + (dynamic ? servers.map { "\(FaultPlan.Component.migAgent.userAgent)/\($0.node.name)" } : [])
         return try await sim.withServer { url in
             try await Self.withSockets(servers[...]) {
-                try await ClientPool.with(server: url, count: 2 + (dynamic ? 1 + servers.count : 0), clock: clock, logger: logger) { clients in
+                try await ClientPool.with(server: url, userAgents: agents, clock: clock, logger: logger) { clients in
                     let driver = WorkloadDriver(scenario: scenario, sim: sim, cluster: cluster, recorder: recorder, clock: clock, tick: tick, options: options)
                     let end = try await withThrowingTaskGroup(of: Void.self, returning: Date.self) { group in
                         func component(_ name: String, _ body: @escaping @Sendable () async throws -> Void) {
@@ -123,29 +144,64 @@ public struct SimulationRun: Sendable {
                             try await RecorderService(recorder: recorder, client: clients[1], clock: clock, interval: interval,
                                                  podSelector: LabelSelector([.init(key: SimulationAnnotations.workloadLabel, op: .exists)]), logger: logger).run()
                         }
+                        component("faults") { try await faults.run() }
                         if dynamic {
-                            let partitioner = Self.partitioner(scenario, client: clients[2], catalog: catalog, clock: clock, logger: logger)
-                            component("gpu-partitioner") { try await partitioner.run() }
+                            for r in 0..<replicas {
+                                let client = clients[2 + r]
+                                component("gpu-partitioner \(r)") {
+                                    try await FaultDriver.supervise(
+                                        every: plan.partitionerKillEvery, until: faultsEnd, restartDelay: plan.restartDelay, seed: plan.seed &+ 0x5041_0000 &+ UInt64(r), clock: clock,
+                                        onKill: { faults.counter.update { $0.partitionerKills += 1 } }
+                                    ) {
+                                        Self.partitionerProcess(scenario, replica: r, of: replicas, client: client, catalog: catalog, clock: clock, logger: logger)
+                                    }
+                                }
+                            }
                             for (i, server) in servers.enumerated() {
-                                let agent = Self.agent(node: server.node, socket: server.socketPath, client: clients[3 + i], catalog: catalog, clock: clock, logger: logger)
-                                let controller = try agent.controller()
-                                component("mig-agent \(server.node.name)") { try await controller.run() }
+                                let client = clients[2 + replicas + i]
+                                component("mig-agent \(server.node.name)") {
+                                    try await FaultDriver.supervise(
+                                        every: plan.agentKillEvery, until: faultsEnd, restartDelay: plan.restartDelay, seed: plan.seed &+ 0x4147_0000 &+ UInt64(i), clock: clock,
+                                        onKill: { faults.counter.update { $0.agentKills += 1 } }
+                                    ) {
+                                        let agent = Self.agent(
+                                            node: server.node, socket: server.socketPath, client: client, catalog: catalog, clock: clock, logger: logger,
+                                            timeScale: scenario.timeScale)
+                                        let controller = try agent.controller()
+                                        return ({ try await controller.run() }, { true })
+                                    }
+                                }
                             }
                         }
                         defer { group.cancelAll() }
                         try await driver.run(failures: failures)
                         let end = clock.now
+                        options.atEnd?(sim, cluster.members.map(\.node))
                         // Let the recorder's watches deliver the last changes (their times are kept).
                         if !options.stop.isRequested { try? await Task.sleep(for: .milliseconds(500)) }
                         return end
                     }
                     options.progress?(recorder.progressLine(at: end))
-                    let result = recorder.result(name: scenario.name, partitioning: scenario.partitioning.description, end: end)
+                    var result = recorder.result(name: scenario.name, partitioning: scenario.partitioning.description, end: end)
+                    result.summary.faults = faults.totals
+                    let problems = dynamic ? Self.agentProblems(sim) : []
+                    result.summary.agentProblems = problems.isEmpty ? nil : problems
                     produced.value.withLock { $0 = result }
                     return result
                 }
             }
         }
+    }
+
+    /// Nodes whose agent condition says it cannot partition (``MIGAgentNames/blockingReasons``).
+    static func agentProblems(_ sim: KubeSim) -> [SimulationSummary.AgentProblem] {
+        let nodes = (try? sim.list(Node.self)) ?? []
+        return nodes.compactMap { node -> SimulationSummary.AgentProblem? in
+            guard let c = node.status?.condition(MIGAgentNames.conditionType), c.status == "False",
+                let reason = c.reason, MIGAgentNames.blockingReasons.contains(reason)
+            else { return nil }
+            return SimulationSummary.AgentProblem(node: node.name, reason: reason, message: c.message ?? "")
+        }.sorted { $0.node < $1.node }
     }
 
     /// The simulated time a scenario is expected to take (for the sample interval).
@@ -161,21 +217,71 @@ public struct SimulationRun: Sendable {
         return last ?? .seconds(3600)
     }
 
-    static func partitioner(_ scenario: Scenario, client: KubeClient, catalog: MIGCatalog, clock: any KubeClock, logger: Logger) -> GPUPartitionerService {
+    /// How much the components' timeouts and polling periods grow in a run at `timeScale`: a
+    /// request's real latency (milliseconds, far more on a loaded machine) counts timeScale times
+    /// over in simulated time, so past 10x, waits made for a cluster's latencies would time out
+    /// (leaders losing their lease, agents giving up on the device plugin) and polls would busy
+    /// the CPU. 1 up to 10x, then timeScale / 10.
+    static func latencyStretch(_ timeScale: Double) -> Double { max(1, timeScale / 10) }
+
+    static func partitioner(
+        _ scenario: Scenario, client: KubeClient, catalog: MIGCatalog, clock: any KubeClock, logger: Logger, leadership: Leadership? = nil
+    ) -> GPUPartitionerService {
         var config = PartitionerConfig()
         config.batchWindowTimeoutSeconds = max(1, Int(scenario.batchWindow.timeout.seconds.rounded()))
         config.batchWindowIdleSeconds = max(1, Int(scenario.batchWindow.idle.seconds.rounded()))
+        config.planAckTimeoutSeconds = Int((Double(config.planAckTimeoutSeconds) * latencyStretch(scenario.timeScale)).rounded())
         let recorder = EventRecorder(client: client, component: "n8s-gpu-partitioner", instance: "sim", clock: clock, logger: logger)
         let partitioner = GPUPartitioner(
             client: client, nodes: Store<Node>(), pods: Store<Pod>(indexes: [.byNamespace, .byNodeName]), config: config,
             catalog: catalog, recorder: recorder, clock: clock, logger: logger)
-        return GPUPartitionerService(partitioner: partitioner, logger: logger)
+        return GPUPartitionerService(partitioner: partitioner, leadership: leadership, logger: logger)
     }
 
-    static func agent(node: SimulatedNode, socket: String, client: KubeClient, catalog: MIGCatalog, clock: any KubeClock, logger: Logger) -> MIGAgent {
+    /// One partitioner process: with one replica the partitioner alone; with more, a leader
+    /// election on the Lease `n8s-gpu-partitioner` in `default` beside it (a fresh identity per
+    /// life). Killable while it leads (any time with one replica).
+    static func partitionerProcess(
+        _ scenario: Scenario, replica: Int, of replicas: Int, client: KubeClient, catalog: MIGCatalog, clock: any KubeClock, logger: Logger
+    ) -> (body: @Sendable () async throws -> Void, isKillable: @Sendable () -> Bool) {
+        guard replicas > 1 else {
+            let service = partitioner(scenario, client: client, catalog: catalog, clock: clock, logger: logger)
+            return ({ try await service.run() }, { true })
+        }
+        let leadership = Leadership()
+        let service = partitioner(scenario, client: client, catalog: catalog, clock: clock, logger: logger, leadership: leadership)
+        var election = LeaderElection(
+            leases: client.resource(Lease.self, in: "default"), leaseName: "n8s-gpu-partitioner",
+            identity: "sim-partitioner-\(replica)-\(UUID().uuidString.prefix(8).lowercased())", leadership: leadership, clock: clock, logger: logger)
+        // The lease's periods (15 s, 10 s, 2 s in a cluster) grow with the scale, or the leader
+        // could not renew in time and leadership would flap.
+        let stretch = latencyStretch(scenario.timeScale)
+        election.leaseDuration = .seconds(15 * stretch)
+        election.renewDeadline = .seconds(10 * stretch)
+        election.retryPeriod = .seconds(2 * stretch)
+        let elector = election
+        let body: @Sendable () async throws -> Void = {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await elector.run() }
+                group.addTask { try await service.run() }
+                defer { group.cancelAll() }
+                try await group.next()
+            }
+        }
+        return (body, { leadership.isLeading })
+    }
+
+    static func agent(
+        node: SimulatedNode, socket: String, client: KubeClient, catalog: MIGCatalog, clock: any KubeClock, logger: Logger, timeScale: Double = 1
+    ) -> MIGAgent {
         var config = MIGAgentConfig(nodeName: node.name)
         config.podResourcesSocket = socket
         config.lockFile = nil
+        // Real latency counts timeScale times over in simulated time (see `latencyStretch`).
+        let stretch = latencyStretch(timeScale)
+        config.pauseTimeout = config.pauseTimeout * stretch
+        config.resumeTimeout = config.resumeTimeout * stretch
+        config.pollInterval = config.pollInterval * stretch
         let events = EventRecorder(client: client, component: "n8s-mig-agent", instance: node.name, clock: clock, logger: logger)
         return MIGAgent(config: config, client: client, nvml: node.nvml, podResources: PodResourcesClient(socketPath: socket),
                         catalog: catalog, clock: clock, events: events, logger: logger)
@@ -200,18 +306,21 @@ final class ComponentFailures: Sendable {
     var first: String? { list.withLock { $0.first } }
 }
 
-/// One `HTTPClient` and ``KubeClient`` per component (as separate processes have), shut down
-/// together. No client-side rate limit: the simulation's clock runs faster than real time.
+/// One `HTTPClient` and ``KubeClient`` per component (as separate processes have), each with
+/// its own `User-Agent` (so KubeSim can tell them apart for faults), shut down together. No
+/// client-side rate limit: the simulation's clock runs faster than real time.
 enum ClientPool {
-    static func with<T: Sendable>(server: URL, count: Int, clock: any KubeClock, logger: Logger,
+    static func with<T: Sendable>(server: URL, userAgents: [String], clock: any KubeClock, logger: Logger,
                                   _ body: ([KubeClient]) async throws -> T) async throws -> T {
         let config = ClusterConfig(server: server)
         var https: [HTTPClient] = []
         var clients: [KubeClient] = []
-        for _ in 0..<count {
+        for agent in userAgents {
             let http = try HTTPTransport.makeHTTPClient(for: config)
             https.append(http)
-            clients.append(KubeClient(transport: HTTPTransport(config: config, httpClient: http, clock: clock), qps: nil, clock: clock, logger: logger))
+            var transport = HTTPTransport(config: config, httpClient: http, clock: clock)
+            transport.userAgent = agent
+            clients.append(KubeClient(transport: transport, qps: nil, clock: clock, logger: logger))
         }
         do {
             let result = try await body(clients)

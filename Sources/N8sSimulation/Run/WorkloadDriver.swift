@@ -5,8 +5,11 @@ import KubeSim
 /// The users of a simulated cluster and the run's referee, one step every tick of the clock:
 /// creates each ``WorkloadPod`` at its arrival (namespaces and requests from the scenario),
 /// deletes trace pods at their `delete-at`, removes pods that finished (as a Job's TTL would, so
-/// the API stays small), forwards devices destroyed while assigned (``SimulatedNode/violations``)
-/// to the recorder, reports progress, and decides when the run is over.
+/// the API stays small), forwards the nodes' safety violations, by kind
+/// (``SimulatedNode/violationLog``), to the recorder, reports progress, and decides when the run
+/// is over. A pod that failed because of its devices (``SafetyViolations/isDeviceFailure(_:)``)
+/// did not finish its work: it is kept, and a run without `stopAfter` does not end as done while
+/// one exists (it ends after ``SimulationRun/Options/idleLimit``).
 struct WorkloadDriver: Sendable {
     let scenario: Scenario
     let sim: KubeSim
@@ -27,7 +30,7 @@ struct WorkloadDriver: Sendable {
         }.sorted { $0.at < $1.at }[...]
         var next = 0
         var lastProgress = Duration.zero
-        var reported = Set<String>()
+        var reported: [String: Int] = [:]
         var activity = (signature: "", at: Duration.zero)
         while !Task.isCancelled && !options.stop.isRequested {
             if let failure = failures.first { throw SimulationError.output(path: "simulation", reason: "a component stopped: \(failure)") }
@@ -46,14 +49,18 @@ struct WorkloadDriver: Sendable {
             }
             for phase in ["Succeeded", "Failed"] {
                 let finished = (try? sim.list(Pod.self, fieldSelector: FieldSelector([.init(field: "status.phase", value: phase)]))) ?? []
-                for pod in finished where pod.metadata.labels?[SimulationAnnotations.workloadLabel] != nil && pod.metadata.deletionTimestamp == nil {
+                for pod in finished where pod.metadata.labels?[SimulationAnnotations.workloadLabel] != nil && pod.metadata.deletionTimestamp == nil
+                    && !SafetyViolations.isDeviceFailure(pod)
+                {
                     _ = try? sim.delete(Pod.self, namespace: pod.metadata.namespace, name: pod.name)
                 }
             }
             for member in cluster.members {
-                for violation in member.node.violations where reported.insert(violation).inserted {
-                    recorder.deviceDestroyedInUse(violation, at: clock.now)
+                let log = member.node.violationLog
+                for entry in log.dropFirst(reported[member.node.name] ?? 0) {
+                    recorder.violation(entry.kind, entry.detail, at: clock.now)
                 }
+                reported[member.node.name] = log.count
             }
             if let every = options.progressEvery, let progress = options.progress, elapsed - lastProgress >= every {
                 lastProgress = elapsed
@@ -63,7 +70,8 @@ struct WorkloadDriver: Sendable {
                 if elapsed >= stop { return }
             } else if next == workload.count {
                 let live = ((try? sim.list(Pod.self)) ?? []).filter {
-                    $0.metadata.labels?[SimulationAnnotations.workloadLabel] != nil && $0.status?.isTerminal != true
+                    $0.metadata.labels?[SimulationAnnotations.workloadLabel] != nil
+                        && ($0.status?.isTerminal != true || SafetyViolations.isDeviceFailure($0))
                 }
                 if live.isEmpty && deletions.isEmpty { return }
                 let signature = live.map { "\($0.name)@\($0.spec.nodeName ?? "")" }.sorted().joined(separator: ",")

@@ -10,7 +10,7 @@ import N8sCore
 ///
 /// The constants were printed by:
 ///
-///     n8s sim trace-stats --trace ../shared/data/alibaba-clusterdata-gpu-v2023/openb_pod_list_default.csv \
+///     n8s sim trace-stats --trace <trace folder>/openb_pod_list_default.csv \
 ///         --model NVIDIA-H100-80GB-HBM3
 ///
 /// (mapping: ``ProfileMapping`` defaults, compute share only). Generation:

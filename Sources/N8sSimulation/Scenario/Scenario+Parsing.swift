@@ -70,6 +70,8 @@ extension Scenario {
         }
         var scheduler = SimScheduler.Configuration()
         if let node = top.node("scheduler") { scheduler = try Self.schedulerConfiguration(node) }
+        var faults = FaultPlan()
+        if let node = top.node("faults") { faults = try FaultPlan(yaml: node, path: "faults") }
 
         var podGroups: [PodGroup] = []
         for item in try top.list("pods") ?? [] {
@@ -82,6 +84,7 @@ extension Scenario {
         try top.finish()
         self.init(name: name, timeScale: timeScale, stopAfter: stopAfter, partitioning: partitioning, nodes: groups, pods: podGroups,
                   timing: timing, batchWindow: window, scheduler: scheduler)
+        self.faults = faults
     }
 
     private static func nodeGroup(_ node: Yams.Node, path: String, catalog: MIGCatalog) throws(SimulationError) -> NodeGroup {
@@ -108,10 +111,17 @@ extension Scenario {
             guard let model else { throw .invalidField(field: f.field("migLayout"), reason: "needs gpuProduct") }
             starting = try GeometryText.parse(layout, field: f.field("migLayout"), model: model)
         }
+        var strategy = DeviceIDStrategy.uuid
+        if let text = try f.string("deviceIDStrategy") {
+            guard let parsed = DeviceIDStrategy(rawValue: text) else {
+                throw .invalidField(field: f.field("deviceIDStrategy"), reason: "must be 'uuid' or 'index' (the device plugin's DEVICE_ID_STRATEGY), got '\(text)'")
+            }
+            strategy = parsed
+        }
         let group = NodeGroup(
             name: name, count: count, gpuModel: gpus > 0 ? model : nil, gpuProduct: gpus > 0 ? (model?.productLabels.first ?? product) : nil,
             gpusPerNode: gpus, cpu: try f.quantity("cpu") ?? Quantity(64), memory: try f.quantity("memory") ?? Quantity(bytes: 512 << 30),
-            maxPods: try f.int("maxPods", in: 1...10_000) ?? 110, startingGeometry: starting
+            maxPods: try f.int("maxPods", in: 1...10_000) ?? 110, startingGeometry: starting, deviceIDStrategy: strategy
         )
         try f.finish()
         return group

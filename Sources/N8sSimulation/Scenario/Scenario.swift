@@ -34,12 +34,15 @@ public struct Scenario: Sendable, Hashable {
         public var memory: Quantity
         /// Most pods per node (allocatable `pods`).
         public var maxPods: Int
-        /// Layout every GPU starts with; `nil`: MIG enabled with the full-GPU profile (DESIGN §4:
+        /// Layout every GPU starts with; `nil`: MIG enabled with the full-GPU profile (design.md section 4:
         /// a MIG-enabled GPU is never left without instances).
         public var startingGeometry: Geometry?
+        /// How the nodes' device plugin names devices (its `DEVICE_ID_STRATEGY`): MIG UUIDs (the
+        /// default), or `<gpu>:<index>`, which n8s's agents refuse to act on (`DeviceIDMismatch`).
+        public var deviceIDStrategy: DeviceIDStrategy
 
         public init(name: String, count: Int, gpuModel: GPUModel?, gpuProduct: String?, gpusPerNode: Int, cpu: Quantity, memory: Quantity,
-                    maxPods: Int = 110, startingGeometry: Geometry? = nil) {
+                    maxPods: Int = 110, startingGeometry: Geometry? = nil, deviceIDStrategy: DeviceIDStrategy = .uuid) {
             self.name = name
             self.count = count
             self.gpuModel = gpuModel
@@ -49,6 +52,7 @@ public struct Scenario: Sendable, Hashable {
             self.memory = memory
             self.maxPods = maxPods
             self.startingGeometry = startingGeometry
+            self.deviceIDStrategy = deviceIDStrategy
         }
 
         /// Node names of the group, in order.
@@ -116,7 +120,7 @@ public struct Scenario: Sendable, Hashable {
         public init() {}
     }
 
-    /// The partitioner's batch windows (DESIGN §5).
+    /// The partitioner's batch windows (design.md section 5).
     public struct BatchWindow: Sendable, Hashable {
         public var timeout: Duration = .seconds(60)
         public var idle: Duration = .seconds(10)
@@ -137,6 +141,8 @@ public struct Scenario: Sendable, Hashable {
     public var scheduler: SimScheduler.Configuration
     /// Pods replayed one by one (from a trace), in addition to ``pods``.
     public var replay: [WorkloadPod] = []
+    /// Faults injected into the run (none by default).
+    public var faults = FaultPlan()
 
     public init(name: String, timeScale: Double = 60, stopAfter: Duration? = nil, partitioning: Partitioning = .dynamic,
                 nodes: [NodeGroup], pods: [PodGroup], timing: Timing = Timing(), batchWindow: BatchWindow = BatchWindow(),

@@ -1,3 +1,5 @@
+import N8sCore
+
 /// Why a pod fits no node, per node, and the message kube-scheduler would write for it.
 ///
 /// Source: kube-scheduler `framework.FitError.Error()` (pkg/scheduler/framework/types.go) and
@@ -56,8 +58,5 @@ public struct FitDiagnosis: Sendable, Hashable {
     }
 
     /// `"<count> <reason>"` entries sorted byte-wise (as Go's `sort.Strings`), joined with `", "`.
-    static func histogram(_ counts: [String: Int]) -> String {
-        counts.map { "\($0.value) \($0.key)" }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            .joined(separator: ", ")
-    }
+    static func histogram(_ counts: [String: Int]) -> String { FitFailure.histogram(counts) }
 }

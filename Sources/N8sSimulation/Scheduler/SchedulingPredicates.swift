@@ -48,16 +48,8 @@ public enum SchedulingPredicates {
         return reasons.isEmpty ? nil : FitDiagnosis.NodeVerdict(reasons: reasons, isUnresolvable: false)
     }
 
-    /// kube-scheduler's reason string for one ``FitFailure``.
-    public static func reason(_ failure: FitFailure) -> String {
-        switch failure {
-        case .unschedulable: "node(s) were unschedulable"
-        case .nodeSelectorMismatch, .nodeAffinityMismatch: "node(s) didn't match Pod's node affinity/selector"
-        case .untoleratedTaint(let key, let value, _): "node(s) had untolerated taint {\(key): \(value ?? "")}"
-        case .insufficient(let resource): "Insufficient \(resource)"
-        case .tooManyPods: "Too many pods"
-        }
-    }
+    /// kube-scheduler's reason string for one ``FitFailure`` (``FitFailure/schedulerReason``).
+    public static func reason(_ failure: FitFailure) -> String { failure.schedulerReason }
 
     /// kube-scheduler's default scoring (NodeResourcesFit `LeastAllocated` over CPU and memory,
     /// equal weights): the share of allocatable left free after placing the pod, 0...1, higher is

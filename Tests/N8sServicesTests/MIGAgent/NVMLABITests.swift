@@ -1,3 +1,4 @@
+import N8sCore
 import N8sServices
 import Testing
 

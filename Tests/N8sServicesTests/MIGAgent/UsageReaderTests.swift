@@ -2,7 +2,7 @@ import KubeCore
 import N8sServices
 import Testing
 
-/// What is used (DESIGN.md section 3), from the node's pods and the kubelet's allocations.
+/// What is used (design.md section 3), from the node's pods and the kubelet's allocations.
 @Suite("UsageReader: allocations of non-terminal pods, reservations of bound pods")
 struct UsageReaderTests {
     static func pod(_ name: String, phase: String?, _ limits: [String: Int]) -> Pod {

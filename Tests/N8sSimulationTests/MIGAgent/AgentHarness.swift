@@ -1,6 +1,7 @@
 import Foundation
 import KubeClient
 import KubeCore
+import KubeRuntime
 import KubeSim
 import N8sCore
 import N8sServices
@@ -57,9 +58,10 @@ struct AgentHarness: Sendable {
                     contexts: [{name: sim, context: {cluster: sim, user: u}}]
                     """).resolve()
                 try await KubeClient.withHTTP(config: cluster, qps: nil, clock: clock) { client in
+                    let events = EventRecorder(client: client, component: "n8s-mig-agent", instance: nodeName, clock: clock)
                     let agent = MIGAgent(
                         config: agentConfig, client: client, nvml: nvml, podResources: PodResourcesClient(socketPath: socket),
-                        catalog: catalog, clock: clock)
+                        catalog: catalog, clock: clock, events: events)
                     let h = AgentHarness(sim: sim, node: node, nvml: nvml, client: client, agent: agent, clock: clock)
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask { try? await node.run() }
@@ -118,6 +120,8 @@ struct AgentHarness: Sendable {
         _ = try sim.create(Pod.self, Pod(metadata: ObjectMeta(name: name, namespace: "default"), spec: PodSpec(containers: [c], nodeName: Self.nodeName)))
     }
 
+    /// Events recorded on the node (namespace `default`).
+    var nodeEvents: [Event] { ((try? sim.list(Event.self, namespace: "default")) ?? []).filter { $0.involvedObject.name == Self.nodeName } }
     var condition: NodeCondition? { (try? currentNode())?.status?.condition(MIGAgentNames.conditionType) }
     var annotations: [String: String] { ((try? currentNode())?.metadata.annotations) ?? [:] }
     var allocatable: [String: Int] { (try? currentNode()).map(DevicePluginController.migAllocatable) ?? [:] }

@@ -6,7 +6,7 @@ import N8sSimulation
 import Testing
 
 /// The MIG agent against KubeSim (HTTP), simulated GPUs, and the simulated node's PodResources
-/// socket (gRPC). Cases from `shared/cases/README.md`.
+/// socket (gRPC). Cases from real users' bug reports (C01...), named in each test.
 @Suite("MIG agent on a simulated node", .serialized)
 struct AgentSimulationTests {
     typealias H = AgentHarness
@@ -196,7 +196,10 @@ struct AgentSimulationTests {
 
     @Test("C37: delete-pod mode waits for a different Running plugin pod before echoing")
     func deletePodMode() async throws {
-        try await H.run(gpus: 1, settings: { $0.pluginStopDelay = .seconds(20) }, configure: { $0.pause = DevicePluginPause(mode: .deletePod) }) { h in
+        try await H.run(gpus: 1, settings: { $0.pluginStopDelay = .seconds(20) }, configure: { c in
+            c.pause = DevicePluginPause(mode: .deletePod)
+            c.allowChangesWhileAdvertised = true
+        }) { h in
             _ = try await h.pass()
             let oldPods = try h.sim.list(Pod.self, namespace: "gpu-operator").map(\.metadata.uid)
             try h.writeSpec([0: "4g.20gb@0,3g.20gb@4"], plan: "p")
@@ -226,7 +229,17 @@ struct AgentSimulationTests {
             try h.writeSpec([0: "4g.20gb@0,3g.20gb@4"], plan: "p")
             _ = try await h.pass()
             h.nvml.reboot()
-            _ = try await h.pass()
+            // While the kubelet still lists the devices from before the reboot, nothing is changed
+            // (they match no NVML device: DeviceIDMismatch).
+            var node = try await h.pass()
+            #expect(node.status?.condition("N8sMigAgent")?.reason == "DeviceIDMismatch")
+            #expect(h.nvml.gpus[0].layout.isEmpty)
+            // The node's device plugin starts again with the node and lists what NVML has now.
+            for p in try h.sim.list(Pod.self, namespace: "gpu-operator") {
+                _ = try h.sim.delete(Pod.self, namespace: "gpu-operator", name: p.name, options: DeleteOptions(gracePeriodSeconds: 0))
+            }
+            try await h.waitFor("the plugin lists the empty GPU") { h.node.registeredDevices?.isEmpty == true }
+            node = try await h.pass()
             #expect(h.nvml.gpus[0].layout == H.placed("4g.20gb@0,3g.20gb@4"))
             try await h.waitFor("the node advertises them again") { h.allocatable == ["nvidia.com/mig-4g.20gb": 1, "nvidia.com/mig-3g.20gb": 1] }
         }

@@ -5,7 +5,9 @@ import N8sCore
 
 extension MIGAgent {
     /// Pause → wait for 0 → re-read what is used → change the GPUs → resume → wait for the new
-    /// devices. On any failure the plugin is resumed before returning (C01).
+    /// devices. In `delete-pod` mode (devices stay advertised) there is no wait, and what is used
+    /// is read again right before each GPU changes. On any failure the plugin is resumed before
+    /// returning (C01).
     func act(_ pass: inout PassResult, specs: [Int: [PlacedInstance]], mismatched: Set<Int>) async throws {
         var lock: HostLock?
         if let path = config.lockFile {
@@ -28,13 +30,15 @@ extension MIGAgent {
             var notes: [String] = []
             let fresh = try await observe(specs: specs, notes: &notes)
             pass.plans = plans(fresh.gpus, specs: specs, skipping: mismatched)
-            let plans = pass.plans
             let actuator = self.actuator
-            pass.results = try nvml.withSession { session in
-                try fresh.gpus.compactMap { gpu -> GPUActuationResult? in
-                    guard let plan = plans.first(where: { $0.gpu == gpu.index }), !plan.isNoop else { return nil }
-                    return try actuator.apply(plan, on: gpu, session: session)
+            pass.results = []
+            for gpu in fresh.gpus {
+                guard let plan = pass.plans.first(where: { $0.gpu == gpu.index }), !plan.isNoop else { continue }
+                if config.pause.mode == .deletePod, let changed = try await usageChanged(on: gpu, plan: plan, specs: specs, after: pass.results) {
+                    pass.results.append(changed)
+                    continue
                 }
+                pass.results.append(try nvml.withSession { session in try actuator.apply(plan, on: gpu, session: session) })
             }
             pass.acted = true
             var after = fresh.gpus
@@ -54,14 +58,42 @@ extension MIGAgent {
             }
         } catch {
             try? await plugin.resume(token)
+            // GPUs changed before the failure: what the pass read is stale, so it reports nothing
+            // (NoPlacementReport) until the next pass reads again.
+            if !pass.results.isEmpty { pass.gpus = [] }
             if let e = error as? NVMLError {
                 pass.problems.append((e.isUnavailable ? MIGAgentNames.nvmlUnavailable : MIGAgentNames.applyFailed, e.description))
             } else if let e = error as? MIGAgentError {
-                pass.problems.append((MIGAgentNames.applyFailed, e.description))
+                pass.problems.append((e.conditionReason, e.description))
             } else {
                 throw error
             }
         }
+    }
+
+    /// `delete-pod` mode leaves the devices advertised while GPUs change, so what is used is read
+    /// again right before a GPU's steps. When it differs from the reading the plan was made from
+    /// (instances, or which of them are used or reserved), the GPU is left as it is.
+    /// - Returns: the result of the untouched GPU, or `nil` when the reading is the same.
+    /// - Throws: what ``observe(specs:notes:)`` throws (``MIGAgentError/deviceIDMismatch(unmatched:)`` included).
+    /// - Parameter earlier: the GPUs changed before this one in the pass (the plugin still
+    ///   advertises the devices they destroyed).
+    func usageChanged(on gpu: ObservedGPU, plan: GPUActuationPlan, specs: [Int: [PlacedInstance]], after earlier: [GPUActuationResult]) async throws -> GPUActuationResult? {
+        var ignored: [String] = []
+        let destroyed = Set(earlier.flatMap { r in
+            r.plan.steps.flatMap { step -> [String] in if case .destroy(let i) = step { i.migUUIDs } else { [] } }
+        })
+        let again = try await observe(specs: specs, notes: &ignored, destroyed: destroyed).gpus.first { $0.index == gpu.index }
+        if let again, Self.usageReading(again) == Self.usageReading(gpu) { return nil }
+        return GPUActuationResult(
+            gpu: gpu.index, plan: plan, after: again ?? gpu,
+            failure: "what is used changed between the plan and the change (pause mode delete-pod keeps devices advertised); nothing was changed on this GPU",
+            rolledBack: [])
+    }
+
+    /// The instances with their used marks (process counts left out: they change while running).
+    static func usageReading(_ gpu: ObservedGPU) -> [String] {
+        gpu.instances.map { "\($0.placed)#\($0.gpuInstanceID)#\($0.isUsed)" }
     }
 
     /// What the device plugin (mixed strategy) advertises for these GPUs: resource name to count of

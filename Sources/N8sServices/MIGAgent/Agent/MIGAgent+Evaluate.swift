@@ -30,14 +30,19 @@ extension MIGAgent {
             if hasPlan { pass.outcome = .failed }
             return pass
         } catch let error as MIGAgentError {
-            pass.problems.append(("PodResourcesUnavailable", error.description))
+            pass.problems.append((error.conditionReason, error.description))
             if hasPlan { pass.outcome = .failed }
+            if case .deviceIDMismatch = error {
+                // Needs a person (the device plugin's config): retried with backoff, not every period.
+                pass.requeue = recordFailure(for: Self.deviceIDRetryKey)
+            }
             return pass
         } catch let error as NVMLError {
             pass.problems.append((MIGAgentNames.applyFailed, error.description))
             if hasPlan { pass.outcome = .failed }
             return pass
         }
+        memory.state.withLock { _ = $0.failures.removeValue(forKey: Self.deviceIDRetryKey) }
         let mismatched = catalogMismatches(observation.gpus, problems: &pass.problems)
         let specs = specs(annotations, gpus: observation.gpus)
         pass.plans = plans(observation.gpus, specs: specs, skipping: mismatched)
@@ -73,8 +78,16 @@ extension MIGAgent {
         return pass
     }
 
+    /// Backoff key of ``MIGAgentError/deviceIDMismatch(unmatched:)`` (spec retries use the spec hash).
+    static let deviceIDRetryKey = "device-id-mismatch"
+
     /// Reads every GPU from NVML and marks used instances (processes, allocations, reservations).
-    func observe(specs: [Int: [PlacedInstance]], notes: inout [String]) async throws -> Observation {
+    /// - Throws: ``MIGAgentError/deviceIDMismatch(unmatched:)`` when a device id the kubelet
+    ///   reports is no MIG device UUID NVML shows (``DeviceIdentity``): without that match the
+    ///   marks cannot be trusted, so no caller may act on them.
+    /// - Parameter destroyed: MIG UUIDs this pass destroyed; the kubelet may still list them as
+    ///   allocatable until the device plugin re-registers (an allocation of one still counts).
+    func observe(specs: [Int: [PlacedInstance]], notes: inout [String], destroyed: Set<String> = []) async throws -> Observation {
         let (usage, allocatable) = try await usageReader.read()
         if allocatable == nil {
             notes.append("the kubelet does not implement GetAllocatableResources; devices are enumerated with NVML")
@@ -85,6 +98,8 @@ extension MIGAgent {
         let raw = try nvml.withSession { session in
             try (0..<session.deviceCount()).map { try ObservedGPU.read($0, from: session) }
         }
+        let unmatched = DeviceIdentity.unmatched(allocated: usage.allocatedDeviceIDs, allocatable: allocatable?.subtracting(destroyed), gpus: raw)
+        guard unmatched.isEmpty else { throw MIGAgentError.deviceIDMismatch(unmatched: unmatched) }
         return Observation(gpus: usage.mark(raw, specs: specs), usage: usage, allocatable: allocatable)
     }
 

@@ -6,7 +6,10 @@ import N8sCore
 extension MIGAgent {
     /// Writes the pass to the node: one merge patch with the status annotations (stale ones
     /// removed) and, when there is an outcome, the plan echo, outcome and spec hash; then the
-    /// `N8sMigAgent` condition (status subresource) and an Event after a change.
+    /// `N8sMigAgent` condition (status subresource) and an Event after a change or a
+    /// `DeviceIDMismatch`. A pass that could not read the GPUs (NVML unavailable, PodResources
+    /// unreadable, device ids that do not match) removes every per-GPU status annotation: the
+    /// partitioner then sees no placement report (`NoPlacementReport`) rather than stale facts.
     func report(_ pass: inout PassResult, node: Node) async throws {
         let current = node.metadata.annotations ?? [:]
         var wanted = pass.gpus.isEmpty ? [:] : NodeMIGAnnotations.statusAnnotations(pass.gpus.map(\.statusReport))
@@ -18,9 +21,7 @@ extension MIGAgent {
         }
         var patch: JSONObject = [:]
         for (key, value) in wanted where current[key] != value { patch[key] = .string(value) }
-        if !pass.gpus.isEmpty {
-            for key in current.keys where key.hasPrefix(MIGAnnotations.prefix + "status-gpu-") && wanted[key] == nil { patch[key] = .null }
-        }
+        for key in current.keys where key.hasPrefix(MIGAnnotations.prefix + "status-gpu-") && wanted[key] == nil { patch[key] = .null }
         if !patch.isEmpty {
             _ = try await client.resource(Node.self).patch(config.nodeName, .merge(["metadata": ["annotations": .object(patch)]]))
         }
@@ -28,6 +29,10 @@ extension MIGAgent {
         if pass.acted, let outcome = pass.outcome, let events {
             let message = "plan \(annotations.specPlanID ?? "-"): \(outcome.rawValue)" + (conditionDetails(pass).map { ": \($0)" } ?? "")
             await events.record(node, type: outcome == .applied ? .normal : .warning, reason: "MIGLayout\(outcome.rawValue)", message: message)
+        }
+        if let events, let mismatch = pass.problems.first(where: { $0.reason == MIGAgentNames.deviceIDMismatch }) {
+            // Aggregated by the recorder: one Event whose count grows while the mismatch lasts.
+            await events.record(node, type: .warning, reason: MIGAgentNames.deviceIDMismatch, message: mismatch.message)
         }
     }
 

@@ -74,7 +74,9 @@ public struct MIGAgent: Sendable {
 
     /// What one pass saw and did; written to the node by ``report(_:)``.
     public struct PassResult: Sendable {
-        /// The GPUs at the end of the pass (used instances marked); empty when NVML is unavailable.
+        /// The GPUs at the end of the pass (used instances marked); empty when they could not be
+        /// read or trusted (NVML unavailable, PodResources unreadable, `DeviceIDMismatch`, a
+        /// failure after GPUs changed): the report then removes the per-GPU status annotations.
         public var gpus: [ObservedGPU] = []
         public var plans: [GPUActuationPlan] = []
         public var results: [GPUActuationResult] = []

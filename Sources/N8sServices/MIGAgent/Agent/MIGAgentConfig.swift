@@ -8,6 +8,13 @@ public struct MIGAgentConfig: Sendable, Hashable {
     public var podResourcesSocket: String = PodResourcesClient.defaultSocketPath
     /// How the device plugin is paused while GPUs change.
     public var pause: DevicePluginPause = DevicePluginPause()
+    /// **Unsafe.** Allows a pause mode that leaves the devices advertised, and allocatable, while
+    /// they are destroyed and created (``DevicePluginPause/Mode/deletePod``): the kubelet can
+    /// hand a pod a device in the middle of a change. In that mode the agent re-reads what is used
+    /// right before changing each GPU and leaves the GPU alone when the reading changed, which
+    /// narrows the window but cannot close it. Default `false`: such a mode is refused at start
+    /// (``validate()``).
+    public var allowChangesWhileAdvertised = false
     /// Period of the status report (and of re-checking an unreachable spec).
     public var reportInterval: Duration = .seconds(10)
     /// Longest wait for the node's MIG allocatable to read 0 after pausing.
@@ -25,6 +32,17 @@ public struct MIGAgentConfig: Sendable, Hashable {
     public var dryRun = false
 
     public init(nodeName: String) { self.nodeName = nodeName }
+
+    /// Checks what the agent refuses to start with.
+    /// - Throws: ``MIGAgentError/configuration(_:)`` naming the field: the `delete-pod` pause
+    ///   mode without ``allowChangesWhileAdvertised``.
+    public func validate() throws(MIGAgentError) {
+        if pause.mode == .deletePod, !allowChangesWhileAdvertised {
+            throw .configuration(
+                "pauseMode 'delete-pod' leaves MIG devices advertised while they change; it is refused unless "
+                    + "allowChangesWhileAdvertised is true (unsafe: a pod can be given a device that is being destroyed)")
+        }
+    }
 }
 
 /// How to keep the device plugin from handing out devices while they change.
@@ -35,8 +53,9 @@ public struct DevicePluginPause: Sendable, Hashable {
         case gpuOperatorLabel = "gpu-operator-label"
         /// A label of our own that a standalone plugin's DaemonSet selects on.
         case ownLabel = "own-label"
-        /// Delete the plugin pod after the change so its DaemonSet starts a fresh one (weakest:
-        /// devices stay advertised during the change).
+        /// Delete the plugin pod after the change so its DaemonSet starts a fresh one. Unsafe:
+        /// devices stay advertised during the change, so it needs
+        /// ``MIGAgentConfig/allowChangesWhileAdvertised``.
         case deletePod = "delete-pod"
     }
 
@@ -65,7 +84,7 @@ public struct DevicePluginPause: Sendable, Hashable {
     }
 }
 
-/// Names of the agent's condition, its reasons (DESIGN.md section 3), and its own bookkeeping keys.
+/// Names of the agent's condition, its reasons (design.md section 3), and its own bookkeeping keys.
 public enum MIGAgentNames {
     public static let conditionType = "N8sMigAgent"
     public static let fieldManager = "n8s-mig-agent"
@@ -85,5 +104,12 @@ public enum MIGAgentNames {
     public static let wrongMigStrategy = "WrongMigStrategy"
     public static let nvmlUnavailable = "NVMLUnavailable"
     public static let catalogMismatch = "CatalogMismatch"
+    public static let deviceIDMismatch = "DeviceIDMismatch"
+    public static let podResourcesUnavailable = "PodResourcesUnavailable"
+    /// Reasons that need a person to change something on the node before the agent can partition
+    /// it (the others pass on their own: `Applying`, `ApplyFailed` retried, `Unreachable` specs).
+    public static let blockingReasons: Set<String> = [
+        deviceIDMismatch, nvmlUnavailable, foreignManager, wrongMigStrategy, catalogMismatch, podResourcesUnavailable,
+    ]
     public static let dryRun = "DryRun"
 }

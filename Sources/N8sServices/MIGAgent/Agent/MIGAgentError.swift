@@ -7,12 +7,25 @@ public enum MIGAgentError: Error, Sendable, CustomStringConvertible {
     case configuration(String)
     /// Another process holds the host lock file.
     case lockHeld(path: String)
+    /// Device ids the kubelet reports match no NVML MIG device UUID of the node (sorted):
+    /// ``DeviceIdentity``. The agent changes nothing on the node.
+    case deviceIDMismatch(unmatched: [String])
 
     public var description: String {
         switch self {
         case .podResourcesUnavailable(let s, let u): "kubelet PodResources API at \(s) is unavailable: \(u)"
         case .configuration(let m): "invalid configuration: \(m)"
         case .lockHeld(let p): "another process holds the lock \(p)"
+        case .deviceIDMismatch(let ids): DeviceIdentity.message(ids)
+        }
+    }
+
+    /// The `N8sMigAgent` condition reason of a pass that ends with this error.
+    public var conditionReason: String {
+        switch self {
+        case .podResourcesUnavailable: MIGAgentNames.podResourcesUnavailable
+        case .configuration, .lockHeld: MIGAgentNames.applyFailed
+        case .deviceIDMismatch: MIGAgentNames.deviceIDMismatch
         }
     }
 }

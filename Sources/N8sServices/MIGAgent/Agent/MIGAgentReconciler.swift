@@ -52,7 +52,10 @@ public struct MIGAgentReconciler: Reconciler {
 
 extension MIGAgent {
     /// The controller for this agent's node (field selector `metadata.name=<node>`).
+    /// - Throws: ``MIGAgentError/configuration(_:)`` for a config the agent refuses to run with
+    ///   (``MIGAgentConfig/validate()``).
     public func controller(metrics: any MetricsFactory = MetricsSystem.factory) throws -> Controller<MIGAgentReconciler> {
+        try config.validate()
         var c = Controller(
             name: "mig-agent", reconciler: MIGAgentReconciler(agent: self), api: client.resource(Node.self),
             options: ListOptions(fieldSelector: try FieldSelector(parsing: "metadata.name=\(config.nodeName)")),

@@ -3,7 +3,7 @@ import KubeCore
 import Logging
 import N8sCore
 
-/// Reads what is used on the node (DESIGN.md section 3) apart from NVML's processes: devices the
+/// Reads what is used on the node (design.md section 3) apart from NVML's processes: devices the
 /// kubelet allocated to pods the API reports non-terminal, and the MIG requests of pods bound to
 /// the node that the kubelet has not allocated yet (reserved).
 ///
@@ -41,23 +41,24 @@ public struct UsageReader: Sendable {
     /// Pure: the usage from the node's pods and the kubelet's allocations.
     ///
     /// A pod counts when the API has it bound to the node and not terminal (an allocation of a pod
-    /// the API no longer knows, or reports Succeeded/Failed, is free). Reserved per profile = the
-    /// pod's MIG request less the devices the kubelet gave it. A pod whose request is not a whole
-    /// number of devices is skipped (the API server would have rejected it).
+    /// the API no longer knows, or reports Succeeded/Failed, is free). Reserved per profile, by
+    /// N8sCore's ``Reservations`` rule: the pods' MIG requests less the devices the kubelet gave
+    /// them (each pod's at most its request). A pod whose request is not a whole number of
+    /// devices is skipped (the API server would have rejected it).
     public static func usage(pods: [Pod], allocations: [PodDeviceAllocation]) -> UsageSnapshot {
         let byKey = Dictionary(allocations.map { ("\($0.namespace)/\($0.name)", $0) }, uniquingKeysWith: { a, _ in a })
         var allocated = Set<String>()
-        var reserved: [String: Int] = [:]
+        var requested: [String: Int] = [:]
+        var covered: [String: Int] = [:]
         for pod in pods where !(pod.status?.isTerminal ?? false) {
             let given = byKey["\(pod.metadata.namespace ?? "")/\(pod.name)"]?.devices ?? [:]
             for (resource, ids) in given where resource.hasPrefix(MIGProfile.resourcePrefix) { allocated.formUnion(ids) }
-            guard let wanted = try? PodRequests(pod.spec).migDevices() else { continue }
-            for (form, count) in wanted {
-                let missing = count - (given[MIGProfile.resourcePrefix + form]?.count ?? 0)
-                if missing > 0 { reserved[MIGAnnotations.nvidiaName(fromResourceForm: form), default: 0] += missing }
+            for (profile, count) in Reservations.migRequest(pod) {
+                requested[profile, default: 0] += count
+                covered[profile, default: 0] += min(count, given[MIGProfile.resourcePrefix + MIGProfile.resourceForm(of: profile)]?.count ?? 0)
             }
         }
-        return UsageSnapshot(allocatedDeviceIDs: allocated, reserved: reserved)
+        return UsageSnapshot(allocatedDeviceIDs: allocated, reserved: Reservations.outstanding(requested: requested, covered: covered))
     }
 
     static func migDeviceIDs(_ devices: [String: [String]]) -> Set<String> {

@@ -1,5 +1,3 @@
-import N8sCore
-
 /// The placement rules of one GPU as NVML reports them, as a ``GPUModel`` the layout code reads.
 ///
 /// NVML is the truth on the node: the spec is checked against these rules, and the catalog is only

@@ -1,5 +1,3 @@
-import N8sCore
-
 /// Why the agent leaves a GPU as it is (the GPU's share of the `N8sMigAgent` condition).
 public enum GPUBlock: Sendable, Hashable, CustomStringConvertible {
     /// MIG is disabled: n8s never changes the mode (the admin enables it).
@@ -15,7 +13,7 @@ public enum GPUBlock: Sendable, Hashable, CustomStringConvertible {
     /// The spec does not keep these used or reserved instances where they are.
     case wouldDestroyUsed([PlacedInstance])
 
-    /// The condition reason of DESIGN.md section 3.
+    /// The condition reason of design.md section 3.
     public var reason: String {
         switch self {
         case .migDisabled, .notMIGCapable: "MigDisabled"
@@ -74,7 +72,7 @@ public struct GPUActuationPlan: Sendable, Hashable {
 public enum ActuationPlanner {
     /// Plans one GPU.
     ///
-    /// Rules (DESIGN.md section 4): a GPU is changed only when the whole spec is a valid layout by
+    /// Rules (design.md section 4): a GPU is changed only when the whole spec is a valid layout by
     /// NVML's rules and keeps every used instance (``ObservedInstance/isUsed``) at its start;
     /// otherwise it is left as it is (``GPUActuationPlan/blocked``). Free instances not in the
     /// target are destroyed first; missing ones are created at the spec's starts, largest first.

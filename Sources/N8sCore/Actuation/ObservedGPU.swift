@@ -1,5 +1,3 @@
-import N8sCore
-
 /// One GPU instance as the agent sees it: where it is, its NVML ids, and whether it is used.
 public struct ObservedInstance: Sendable, Hashable {
     public var placed: PlacedInstance
@@ -11,7 +9,7 @@ public struct ObservedInstance: Sendable, Hashable {
     /// Processes NVML reports on it.
     public var processCount: Int
     /// Allocated to a non-terminal pod, running processes, or reserved by a bound pod
-    /// (DESIGN.md section 3). Set by ``UsageSnapshot/mark(_:)`` and ``Reservations``.
+    /// (design.md section 3). Set by ``UsageSnapshot/mark(_:)`` and ``Reservations``.
     public var isUsed: Bool
 
     public init(placed: PlacedInstance, gpuInstanceID: UInt32, computeInstanceIDs: [UInt32] = [], migUUIDs: [String] = [], processCount: Int = 0, isUsed: Bool = false) {
@@ -54,42 +52,12 @@ public struct ObservedGPU: Sendable, Hashable {
     /// The layout of the instances that offer a device (orphans excluded), sorted by start.
     public var layout: [PlacedInstance] { instances.filter { !$0.isOrphan }.map(\.placed).sorted() }
 
-    /// The status report of DESIGN.md section 3 (orphans are not reported: they offer no device).
+    /// The status report of design.md section 3 (orphans are not reported: they offer no device).
     public var statusReport: GPUStatusReport {
         var report = GPUStatusReport(index: index, model: product, migMode: migMode)
         if isMIGCapable, migMode == .enabled {
             report.instances = instances.filter { !$0.isOrphan }.map { InstanceState($0.placed, isUsed: $0.isUsed) }.sorted { $0.placed < $1.placed }
         }
         return report
-    }
-}
-
-extension ObservedGPU {
-    /// Reads one GPU from an open NVML session; `isUsed` is `true` where NVML reports processes
-    /// (allocations and reservations are added later).
-    /// - Throws: ``NVMLError`` of the first failing call.
-    public static func read(_ gpu: Int, from session: any NVMLSession) throws(NVMLError) -> ObservedGPU {
-        let info = try session.deviceInfo(gpu)
-        let mode: MIGMode
-        switch info.migMode {
-        case nil: mode = .disabled
-        case let m?: mode = m.current != m.pending ? .pending : (m.current ? .enabled : .disabled)
-        }
-        guard let nvmlMode = info.migMode else {
-            return ObservedGPU(index: gpu, name: info.name, product: info.productLabel, migMode: .disabled, isMIGCapable: false, instances: [], profiles: [])
-        }
-        let profiles = try session.gpuInstanceProfiles(gpu)
-        var instances: [ObservedInstance] = []
-        if nvmlMode.current {
-            let names = Dictionary(profiles.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-            for gi in try session.gpuInstances(gpu) {
-                let name = names[gi.profileID] ?? "profile-\(gi.profileID)"
-                instances.append(ObservedInstance(
-                    placed: PlacedInstance(name, at: gi.start), gpuInstanceID: gi.id,
-                    computeInstanceIDs: gi.computeInstances.map(\.id), migUUIDs: gi.computeInstances.map(\.migUUID),
-                    processCount: gi.processCount, isUsed: gi.processCount > 0))
-            }
-        }
-        return ObservedGPU(index: gpu, name: info.name, product: info.productLabel, migMode: mode, instances: instances.sorted { $0.placed < $1.placed }, profiles: profiles)
     }
 }

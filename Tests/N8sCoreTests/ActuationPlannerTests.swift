@@ -1,5 +1,4 @@
 import N8sCore
-import N8sServices
 import Testing
 
 /// The actuator's pure core: what to destroy and create on one GPU (A100-40GB unless named).
@@ -95,15 +94,5 @@ struct ActuationPlannerTests {
         let drop = ActuationPlanner.plan(gpu, spec: nil)
         guard case .destroy(let d) = drop.steps.first else { Issue.record("must destroy the orphan"); return }
         #expect(d.isOrphan && drop.target == Self.p("4g.20gb@0"))
-    }
-
-    @Test("reservations mark free instances the spec keeps first, node-wide by profile")
-    func reservations() {
-        let gpu = Self.gpu([("1g.5gb", 0, false), ("1g.5gb", 1, false), ("1g.5gb", 2, false)])
-        let usage = UsageSnapshot(allocatedDeviceIDs: ["MIG-1"], reserved: ["1g.5gb": 1])
-        let marked = usage.mark([gpu], specs: [0: Self.p("1g.5gb@0,1g.5gb@2,3g.20gb@4")])
-        #expect(marked[0].instances.map(\.isUsed) == [true, false, true])
-        // The spec keeps the allocated 1g@0 and the reserved 1g@2: reachable.
-        #expect(ActuationPlanner.plan(marked[0], spec: Self.p("1g.5gb@0,1g.5gb@2,3g.20gb@4")).blocked == nil)
     }
 }

@@ -1,0 +1,200 @@
+import Foundation
+import KubeCore
+import KubeSim
+import Logging
+import N8sCore
+import Synchronization
+
+/// Many short seeded simulations with faults (`n8s sim fault-campaign`): small clusters of one
+/// GPU model (A30, A100-40GB or H100-80GB; 1–3 nodes of 1–2 GPUs), pods of mixed profiles that
+/// all fit together in some layout of every GPU (each GPU's target drawn from its model's valid
+/// layouts, pods drawn from its instances), arriving over the first minute and running past the
+/// end, under ``FaultPlan/standard(seed:)`` with watch drops every minute and kills every 2
+/// minutes on average, for the first 4 minutes of 10 (the calm rest shows whether the system
+/// recovers).
+///
+/// A trial **converges** when, at its end, no pending pod fits a layout reachable from the
+/// cluster as it really is (the simulated GPUs' instances; used ones stay where they are): the
+/// planner's own pure function, run on that state, finds none to place. Every trial must converge and count 0 violations.
+public enum FaultCampaign {
+    /// Totals over the trials.
+    public struct Totals: Sendable, Hashable {
+        public var trials = 0
+        public var kills = 0
+        public var apiFaults = 0
+        public var watchDrops = 0
+        public var podsArrived = 0
+        public var podsScheduled = 0
+        public var violations = SafetyViolations()
+        public var notConverged = 0
+        /// Runs that stopped with an error (a component failed, the cluster could not be built).
+        public var failedRuns = 0
+        /// Trials that did not converge or broke a rule, and runs that failed, one line each.
+        public var problems: [String] = []
+
+        public init() {}
+
+        public static func + (a: Self, b: Self) -> Self {
+            var t = a
+            t.trials += b.trials
+            t.kills += b.kills
+            t.apiFaults += b.apiFaults
+            t.watchDrops += b.watchDrops
+            t.podsArrived += b.podsArrived
+            t.podsScheduled += b.podsScheduled
+            t.violations = t.violations + b.violations
+            t.notConverged += b.notConverged
+            t.failedRuns += b.failedRuns
+            t.problems += b.problems
+            return t
+        }
+
+        /// `true` with 0 violations, every trial converged, and no run failed.
+        public var isClean: Bool { violations.total == 0 && notConverged == 0 && failedRuns == 0 }
+
+        /// The one line of totals.
+        public var line: String {
+            "trials \(trials) kills \(kills) api-faults \(apiFaults) watch-drops \(watchDrops) pods \(podsArrived) scheduled \(podsScheduled) "
+                + "violations \(violations.total) (\(violations.line)) not-converged \(notConverged) failed-runs \(failedRuns)"
+        }
+    }
+
+    static let models = ["a30-24gb", "a100-40gb", "h100-80gb"]
+
+    /// The pods a trial's end found still placeable.
+    final class Stuck: Sendable {
+        let pods = Mutex<[String]>([])
+    }
+
+    /// The scenario of trial `index` of a campaign seeded `seed` (the same pair, the same scenario).
+    public static func scenario(trial index: Int, seed: UInt64, catalog: MIGCatalog, timeScale: Double, faults withFaults: Bool = true) -> Scenario? {
+        var rng = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        guard let model = catalog.model(id: models[rng.below(models.count)]), let space = try? LayoutSpace(model) else { return nil }
+        let layouts = space.allLayouts(includingVariants: false).filter { !$0.isEmpty }
+        guard !layouts.isEmpty else { return nil }
+        let nodeCount = 1 + rng.below(3)
+        let gpus = 1 + rng.below(2)
+        let group = Scenario.NodeGroup(
+            name: "gpu", count: nodeCount, gpuModel: model, gpuProduct: model.productLabels.first ?? model.products.first,
+            gpusPerNode: gpus, cpu: Quantity(64), memory: Quantity(bytes: 512 << 30))
+        var pods: [Scenario.PodGroup] = []
+        for _ in 0..<(nodeCount * gpus) {
+            let target = layouts[rng.below(layouts.count)]
+            for instance in target where rng.below(10) < 7 {
+                pods.append(Scenario.PodGroup(
+                    name: "p\(pods.count)", arrival: .seconds(rng.below(60)), duration: .seconds(3600),
+                    gpu: .mig(profile: instance.profile, count: 1)))
+            }
+        }
+        if pods.isEmpty, let first = layouts.first?.first {
+            pods.append(Scenario.PodGroup(name: "p0", duration: .seconds(3600), gpu: .mig(profile: first.profile, count: 1)))
+        }
+        var scenario = Scenario(name: "campaign-\(seed)-\(index)", timeScale: timeScale, stopAfter: .seconds(600), nodes: [group], pods: pods)
+        var faults = FaultPlan.standard(seed: seed &+ UInt64(index))
+        faults.watchDropEvery = .seconds(60)
+        faults.agentKillEvery = .seconds(120)
+        faults.partitionerKillEvery = .seconds(120)
+        faults.activeFor = .seconds(240)
+        if withFaults { scenario.faults = faults }
+        return scenario
+    }
+
+    /// Runs one trial.
+    public static func trial(_ index: Int, seed: UInt64, catalog: MIGCatalog, timeScale: Double, faults: Bool = true, logLevel: Logger.Level = .critical) async -> Totals {
+        var totals = Totals()
+        totals.trials = 1
+        guard let scenario = scenario(trial: index, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults) else {
+            totals.failedRuns = 1
+            totals.problems.append("trial \(index): no scenario")
+            return totals
+        }
+        let stuck = Stuck()
+        var options = SimulationRun.Options()
+        options.progressEvery = nil
+        options.logLevel = logLevel
+        options.atEnd = { sim, nodes in stuck.pods.withLock { $0 = unconverged(sim, nodes: nodes, catalog: catalog) } }
+        do {
+            let result = try await SimulationRun(scenario: scenario, catalog: catalog, options: options).run()
+            let s = result.summary
+            totals.kills = s.faults.kills
+            totals.apiFaults = s.faults.apiErrors
+            totals.watchDrops = s.faults.watchDrops
+            totals.podsArrived = s.podsArrived
+            totals.podsScheduled = s.podsScheduled
+            totals.violations = s.violations
+            let left = stuck.pods.withLock { $0 }
+            if !left.isEmpty {
+                totals.notConverged = 1
+                totals.problems.append("trial \(index) (seed \(seed)): did not converge: \(left.joined(separator: ", ")) still fit a reachable layout")
+            }
+            if s.violations.total > 0 { totals.problems.append("trial \(index) (seed \(seed)): \(s.violations.line)") }
+        } catch {
+            totals.failedRuns = 1
+            totals.problems.append("trial \(index) (seed \(seed)): the run failed: \(error)")
+        }
+        return totals
+    }
+
+    /// Runs `trials` trials, `parallel` at a time; `progress` gets the totals after each.
+    public static func run(
+        trials: Int, seed: UInt64, parallel: Int, timeScale: Double, faults: Bool = true, catalog: MIGCatalog,
+        progress: (@Sendable (Totals) -> Void)? = nil
+    ) async -> Totals {
+        var totals = Totals()
+        await withTaskGroup(of: Totals.self) { group in
+            var next = 0
+            while next < min(parallel, trials) {
+                let i = next
+                group.addTask { await trial(i, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults) }
+                next += 1
+            }
+            for await one in group {
+                totals = totals + one
+                progress?(totals)
+                if next < trials, !Task.isCancelled {
+                    let i = next
+                    group.addTask { await trial(i, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults) }
+                    next += 1
+                }
+            }
+        }
+        return totals
+    }
+
+    /// Pending pods (`namespace/name`) that the planner could still place on the cluster as it
+    /// really is at the end: each node's GPUs as its simulated NVML holds them (an instance is
+    /// used when the kubelet allocated it or a process runs on it), whatever the agents last
+    /// reported, with the bound pods holding their devices.
+    static func unconverged(_ sim: KubeSim, nodes: [SimulatedNode], catalog: MIGCatalog) -> [String] {
+        guard let pods = try? sim.list(Pod.self) else { return ["(cluster unreadable)"] }
+        let live = pods.filter { !($0.status?.isTerminal ?? false) }
+        let bound = live.filter { !($0.spec.nodeName ?? "").isEmpty }
+        var pending: [PendingPod] = []
+        for pod in live where (pod.spec.nodeName ?? "").isEmpty {
+            if let p = try? PendingPod(pod), !p.devices.isEmpty { pending.append(p) }
+        }
+        guard !pending.isEmpty else { return [] }
+        var truth: [Node] = []
+        for member in nodes {
+            guard var node = try? sim.get(Node.self, name: member.name), node.metadata.labels?[MIGAnnotations.autoMIGEnabled] == "true" else { continue }
+            let allocated = Set(member.assignedUUIDs.values.flatMap { $0 })
+            let reports = member.nvml.gpus.enumerated().map { index, gpu in
+                GPUStatusReport(
+                    index: index, model: node.metadata.labels?[MIGAnnotations.gpuProductLabel], migMode: gpu.migEnabled ? .enabled : .disabled,
+                    instances: gpu.instances.map { gi in
+                        InstanceState(
+                            PlacedInstance(gi.profile, at: gi.start),
+                            isUsed: gi.computeInstances.contains { allocated.contains($0.migUUID) || $0.processes > 0 })
+                    })
+            }
+            var annotations = (node.metadata.annotations ?? [:]).filter { !$0.key.hasPrefix(MIGAnnotations.prefix) }
+            for (key, value) in NodeMIGAnnotations.statusAnnotations(reports) { annotations[key] = value }
+            node.metadata.annotations = annotations
+            let ready = node.status?.conditions?.filter { $0.type == "Ready" }
+            node.status?.conditions = ready
+            truth.append(node)
+        }
+        let plan = PartitionPlanner(catalog: catalog).plan(nodes: truth, pods: bound, pending: pending, planID: "convergence-check")
+        return plan.pods.filter(\.fits).map { "\($0.namespace)/\($0.name)" }
+    }
+}
