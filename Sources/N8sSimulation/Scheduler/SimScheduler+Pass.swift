@@ -27,9 +27,12 @@ extension SimScheduler {
         return a.key < b.key
     }
 
-    /// One pass over every queued pod, in queue order, against the stores' current view.
+    /// One pass over every queued pod, in queue order, against the stores' current view. The
+    /// nodes are read again for each pod, as kube-scheduler updates its snapshot every scheduling
+    /// cycle: a pass can outlast a device plugin's pause (extender calls, status writes), and a
+    /// node view taken when the pass began would bind pods to MIG devices the node had already
+    /// stopped advertising, which no real scheduler does that late.
     func pass(pods: Store<Pod>, nodes: Store<Node>, assumed: AssumedPods) async {
-        let allNodes = nodes.list().sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
         let allPods = pods.list()
         var usage: [String: NodeUsage] = [:]
         for pod in allPods {
@@ -45,6 +48,7 @@ extension SimScheduler {
         var unschedulable: [EquivalenceKey: String] = [:]
         for pod in queue {
             if Task.isCancelled { return }
+            let allNodes = nodes.list().sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
             let requests = PodRequests(pod.spec)
             let key = EquivalenceKey(pod.spec, requests)
             let outcome: Outcome
