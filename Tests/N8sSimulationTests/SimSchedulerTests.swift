@@ -3,6 +3,7 @@ import Hummingbird
 import KubeClient
 import KubeCore
 import KubeSim
+import N8sCore
 import NIOCore
 import Synchronization
 import Testing
@@ -248,5 +249,23 @@ final class TestExtenderState: Sendable {
     var isDown: Bool {
         get { state.withLock { $0.isDown } }
         set { state.withLock { $0.isDown = newValue } }
+    }
+}
+
+@Suite("SimScheduler's assumed pods")
+struct AssumedPodsTests {
+    @Test("an assumed pod is judged against the pass's own pod list, so its request counts exactly once")
+    func judgedAgainstThePassList() {
+        let assumed = AssumedPods()
+        var pod = migPod("p")
+        pod.metadata.uid = "u"
+        assumed.assume(pod.key, on: "n", requests: PodRequests(pod.spec))
+        // The pass's list still shows it unbound: it stays assumed (the list's usage lacks it),
+        // even if the store has seen the binding since.
+        #expect(assumed.pending(in: [pod]).keys.contains(pod.key))
+        var bound = pod
+        bound.spec.nodeName = "n"
+        // The pass's list shows it bound: the usage has it, so it is no longer assumed.
+        #expect(assumed.pending(in: [bound]).isEmpty)
     }
 }

@@ -39,7 +39,7 @@ extension SimScheduler {
             guard let node = pod.spec.nodeName, !node.isEmpty, !(pod.status?.isTerminal ?? false) else { continue }
             usage[node, default: NodeUsage()].add(PodRequests(pod.spec))
         }
-        let inFlight = assumed.pending(in: pods)
+        let inFlight = assumed.pending(in: allPods)
         for (_, entry) in inFlight { usage[entry.node, default: NodeUsage()].add(entry.requests) }
         let queue = allPods.filter { isQueued($0) && inFlight[$0.key] == nil }.sorted(by: Self.precedes)
         // Pods alike (same requests and placement constraints) get the same verdict until a
