@@ -3,6 +3,7 @@ import Hummingbird
 import KubeClient
 import KubeCore
 import KubeSim
+import N8sCore
 import NIOCore
 import Synchronization
 import Testing
@@ -62,6 +63,40 @@ struct SimSchedulerTests {
         #expect(sim.pod("fourth-high")?.spec.nodeName == "n")
         #expect(sim.pod("first-low")?.spec.nodeName == nil)
         #expect(SimScheduler.precedes(try #require(sim.pod("first-low")), try #require(sim.pod("third-low"))))
+    }
+
+    @Test("each pod is placed against the nodes as they are now, not as they were when the pass began (kube-scheduler snapshots per cycle)")
+    func nodesReadPerPod() async throws {
+        let clock = ManualClock()
+        let sim = KubeSim(clock: clock)
+        _ = try sim.create(Node.self, gpuNode("n", mig: ["1g.10gb": 2]))
+        _ = try sim.create(Pod.self, migPod("first", priority: 100))
+        _ = try sim.create(Pod.self, migPod("second", priority: 0))
+        // While the first pod is filtered, the node's MIG devices go (a device plugin paused for a
+        // MIG change): the second pod, later in the same pass, must not be bound to them.
+        let changed = Mutex(false)
+        let router = Router()
+        router.post("/scheduler/filter") { request, _ -> Response in
+            let bytes = try await request.body.collect(upTo: 1 << 20)
+            let args = try KubeJSON.decode(ExtenderArgs.self, from: Data(String(buffer: bytes).utf8))
+            if changed.withLock({ c in defer { c = true }; return !c }) {
+                var node = try sim.get(Node.self, name: "n")
+                node.status?.allocatable?["nvidia.com/mig-1g.10gb"] = Quantity(0)
+                _ = try sim.update(node, subresource: "status")
+                try await Task.sleep(for: .milliseconds(500))  // the scheduler's node store sees it
+            }
+            let result = ExtenderFilterResult(nodeNames: args.nodeNames ?? [], failedNodes: [:], failedAndUnresolvableNodes: [:])
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try KubeJSON.encode(result))))
+        }
+        try await withRouter(router) { url in
+            let extender = ExtenderConfig(urlPrefix: url + "/scheduler", filterVerb: "filter", nodeCacheCapable: true, httpTimeout: .seconds(5))
+            try await withScheduler(sim, SimScheduler.Configuration(extenders: [extender])) { _ in
+                #expect(await eventually {
+                    sim.pod("first")?.spec.nodeName == "n" && sim.pod("second")?.status?.condition("PodScheduled")?.reason == "Unschedulable"
+                })
+            }
+        }
+        #expect(sim.pod("second")?.spec.nodeName == nil, "bound to devices the node no longer advertised")
     }
 
     @Test("a pending pod is bound once the node's allocatable grows; bound pods count against it")
@@ -187,6 +222,11 @@ func withExtender(_ state: TestExtenderState, sim: KubeSim? = nil, _ body: @Send
         }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try KubeJSON.encode(result))))
     }
+    try await withRouter(router, body)
+}
+
+/// Serves `router` on loopback for `body`, which gets the base URL.
+func withRouter(_ router: Router<BasicRequestContext>, _ body: @Sendable (String) async throws -> Void) async throws {
     let (ports, sink) = AsyncStream.makeStream(of: Int.self)
     let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
                           onServerRunning: { channel in sink.yield(channel.localAddress?.port ?? 0); sink.finish() })
@@ -209,5 +249,23 @@ final class TestExtenderState: Sendable {
     var isDown: Bool {
         get { state.withLock { $0.isDown } }
         set { state.withLock { $0.isDown = newValue } }
+    }
+}
+
+@Suite("SimScheduler's assumed pods")
+struct AssumedPodsTests {
+    @Test("an assumed pod is judged against the pass's own pod list, so its request counts exactly once")
+    func judgedAgainstThePassList() {
+        let assumed = AssumedPods()
+        var pod = migPod("p")
+        pod.metadata.uid = "u"
+        assumed.assume(pod.key, on: "n", requests: PodRequests(pod.spec))
+        // The pass's list still shows it unbound: it stays assumed (the list's usage lacks it),
+        // even if the store has seen the binding since.
+        #expect(assumed.pending(in: [pod]).keys.contains(pod.key))
+        var bound = pod
+        bound.spec.nodeName = "n"
+        // The pass's list shows it bound: the usage has it, so it is no longer assumed.
+        #expect(assumed.pending(in: [bound]).isEmpty)
     }
 }

@@ -27,16 +27,19 @@ extension SimScheduler {
         return a.key < b.key
     }
 
-    /// One pass over every queued pod, in queue order, against the stores' current view.
+    /// One pass over every queued pod, in queue order, against the stores' current view. The
+    /// nodes are read again for each pod, as kube-scheduler updates its snapshot every scheduling
+    /// cycle: a pass can outlast a device plugin's pause (extender calls, status writes), and a
+    /// node view taken when the pass began would bind pods to MIG devices the node had already
+    /// stopped advertising, which no real scheduler does that late.
     func pass(pods: Store<Pod>, nodes: Store<Node>, assumed: AssumedPods) async {
-        let allNodes = nodes.list().sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
         let allPods = pods.list()
         var usage: [String: NodeUsage] = [:]
         for pod in allPods {
             guard let node = pod.spec.nodeName, !node.isEmpty, !(pod.status?.isTerminal ?? false) else { continue }
             usage[node, default: NodeUsage()].add(PodRequests(pod.spec))
         }
-        let inFlight = assumed.pending(in: pods)
+        let inFlight = assumed.pending(in: allPods)
         for (_, entry) in inFlight { usage[entry.node, default: NodeUsage()].add(entry.requests) }
         let queue = allPods.filter { isQueued($0) && inFlight[$0.key] == nil }.sorted(by: Self.precedes)
         // Pods alike (same requests and placement constraints) get the same verdict until a
@@ -45,6 +48,7 @@ extension SimScheduler {
         var unschedulable: [EquivalenceKey: String] = [:]
         for pod in queue {
             if Task.isCancelled { return }
+            let allNodes = nodes.list().sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
             let requests = PodRequests(pod.spec)
             let key = EquivalenceKey(pod.spec, requests)
             let outcome: Outcome

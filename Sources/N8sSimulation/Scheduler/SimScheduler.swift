@@ -145,10 +145,16 @@ final class AssumedPods: Sendable {
 
     func assume(_ key: ObjectKey, on node: String, requests: PodRequests) { entries.withLock { $0[key] = (node, requests) } }
 
-    /// Drops entries the store now shows bound (or gone); returns the rest.
-    func pending(in store: Store<Pod>) -> [ObjectKey: (node: String, requests: PodRequests)] {
-        entries.withLock { e in
-            e = e.filter { key, _ in store.get(key).map { ($0.spec.nodeName ?? "").isEmpty } ?? false }
+    /// Drops entries `pods` shows bound (or gone); returns the rest.
+    ///
+    /// `pods` must be the very list the pass counts usage from: judged against the store read
+    /// again, a binding the store learned in between would be in neither the usage nor the
+    /// assumed pods, and its device would look free to the next pod (bound onto it, then refused
+    /// by the kubelet: an admission failure no agent caused).
+    func pending(in pods: [Pod]) -> [ObjectKey: (node: String, requests: PodRequests)] {
+        let byKey = Dictionary(pods.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        return entries.withLock { e in
+            e = e.filter { key, _ in byKey[key].map { ($0.spec.nodeName ?? "").isEmpty } ?? false }
             return e
         }
     }

@@ -110,6 +110,35 @@ struct AgentFailClosedTests {
         }
     }
 
+    @Test("label mode: a pod bound after the post-drain reading (a scheduler with a stale view) keeps the devices of the GPU it would have lost")
+    func labelModeRereadsUsageBeforeEachGPU() async throws {
+        try await H.run(gpus: 2, seed: { nvml in
+            try nvml.seed(gpu: 0, PlacedInstance("7g.40gb", at: 0))
+            for s in 0..<7 { try nvml.seed(gpu: 1, PlacedInstance("1g.5gb", at: s)) }
+        }) { h in
+            try await h.waitFor("the devices are advertised") { h.allocatable["nvidia.com/mig-1g.5gb"] == 7 }
+            try h.writeSpec([0: "4g.20gb@0,3g.20gb@4", 1: "7g.40gb@0"], plan: "p")
+            // The plugin is paused and drained, what is used was read again, GPU 0 starts to
+            // change: now a pod asking for a 1g is bound (a scheduler that still saw the devices).
+            let bound = Mutex(false)
+            var agent = h.agent
+            agent.actuator = GPUActuator(beforeMutation: {
+                guard bound.withLock({ b in defer { b = true }; return !b }) else { return }
+                try h.bindPod("late", ["1g.5gb": 1])
+            })
+            _ = try await agent.reconcile(try h.currentNode())
+            let node = try h.currentNode()
+            #expect(h.nvml.gpus[0].layout == H.placed("4g.20gb@0,3g.20gb@4"))
+            #expect(h.nvml.gpus[1].layout.count == 7, "GPU 1 keeps every 1g: one is reserved now")
+            #expect(node.metadata.annotations?[Self.ann.statusPartitioningOutcome] == "PartiallyApplied", "\(node.status?.condition("N8sMigAgent")?.message ?? "")")
+            try await h.waitFor("the late pod gets its device") {
+                h.node.assignments["default/late"] != nil || (try? h.sim.get(Pod.self, namespace: "default", name: "late"))?.status?.isTerminal == true
+            }
+            #expect(h.node.assignments["default/late"] != nil)
+            #expect(h.node.violations.isEmpty, "\(h.node.violations)")
+        }
+    }
+
     @Test("NVML unavailable: the placement report is dropped, so the planner does not plan the node")
     func nvmlUnavailableDropsReport() async throws {
         try await H.run(gpus: 1) { h in

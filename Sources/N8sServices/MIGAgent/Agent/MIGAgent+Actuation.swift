@@ -5,9 +5,12 @@ import N8sCore
 
 extension MIGAgent {
     /// Pause → wait for 0 → re-read what is used → change the GPUs → resume → wait for the new
-    /// devices. In `delete-pod` mode (devices stay advertised) there is no wait, and what is used
-    /// is read again right before each GPU changes. On any failure the plugin is resumed before
-    /// returning (C01).
+    /// devices. What is used is read once more right before each GPU changes, in every mode: a
+    /// scheduler whose view of the node predates the pause (an informer that lags, a binding
+    /// cycle that ends late) can still bind a pod after the post-drain reading, and that pod's
+    /// reservation must stop the change of the GPU it would lose its device on (fail closed). In
+    /// `delete-pod` mode (devices stay advertised) there is no wait. On any failure the plugin is
+    /// resumed before returning (C01).
     func act(_ pass: inout PassResult, specs: [Int: [PlacedInstance]], mismatched: Set<Int>) async throws {
         var lock: HostLock?
         if let path = config.lockFile {
@@ -34,7 +37,7 @@ extension MIGAgent {
             pass.results = []
             for gpu in fresh.gpus {
                 guard let plan = pass.plans.first(where: { $0.gpu == gpu.index }), !plan.isNoop else { continue }
-                if config.pause.mode == .deletePod, let changed = try await usageChanged(on: gpu, plan: plan, specs: specs, after: pass.results) {
+                if let changed = try await usageChanged(on: gpu, plan: plan, specs: specs, after: pass.results) {
                     pass.results.append(changed)
                     continue
                 }
@@ -71,8 +74,9 @@ extension MIGAgent {
         }
     }
 
-    /// `delete-pod` mode leaves the devices advertised while GPUs change, so what is used is read
-    /// again right before a GPU's steps. When it differs from the reading the plan was made from
+    /// What is used, read again right before a GPU's steps (`delete-pod` mode leaves the devices
+    /// advertised while GPUs change; in the label modes a pod can still be bound by a scheduler
+    /// whose view predates the pause). When it differs from the reading the plan was made from
     /// (instances, or which of them are used or reserved), the GPU is left as it is.
     /// - Returns: the result of the untouched GPU, or `nil` when the reading is the same.
     /// - Throws: what ``observe(specs:notes:)`` throws (``MIGAgentError/deviceIDMismatch(unmatched:)`` included).
@@ -87,7 +91,7 @@ extension MIGAgent {
         if let again, Self.usageReading(again) == Self.usageReading(gpu) { return nil }
         return GPUActuationResult(
             gpu: gpu.index, plan: plan, after: again ?? gpu,
-            failure: "what is used changed between the plan and the change (pause mode delete-pod keeps devices advertised); nothing was changed on this GPU",
+            failure: "what is used changed between the plan and the change (a pod was bound, allocated or ended meanwhile); nothing was changed on this GPU",
             rolledBack: [])
     }
 
