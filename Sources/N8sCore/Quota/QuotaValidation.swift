@@ -64,8 +64,8 @@ public enum QuotaValidation {
         }
         let domain = String(name[..<slash])
         let local = String(name[name.index(after: slash)...])
-        guard isDNSSubdomain(domain) else { return "prefix part must be a DNS subdomain (lower-case letters, digits, '-' and '.')" }
-        guard isQualifiedNamePart(local) else {
+        guard LabelSyntax.isDNSSubdomain(domain) else { return "prefix part must be a DNS subdomain (lower-case letters, digits, '-' and '.')" }
+        guard LabelSyntax.isQualifiedNamePart(local) else {
             return "name part must consist of alphanumeric characters, '-', '_' or '.', start and end with an alphanumeric character, and be at most 63 characters"
         }
         if domain == "kubernetes.io" || domain.hasSuffix(".kubernetes.io") { return "the kubernetes.io domain is reserved for Kubernetes' own resources" }
@@ -125,33 +125,12 @@ public enum QuotaValidation {
                 problems.append(.type(field, item.kindName, expected: "string"))
                 continue
             }
-            if !isDNSLabel(namespace) {
+            if !LabelSyntax.isDNSLabel(namespace) {
                 problems.append(.invalid(field, namespace, "a namespace name must consist of lower case alphanumeric characters or '-', start and end with an alphanumeric character, and be at most 63 characters"))
             } else if !seen.insert(namespace).inserted {
                 problems.append(.duplicate(field, namespace))
             }
         }
         return problems
-    }
-
-    /// RFC 1123 label: `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
-    static func isDNSLabel(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        guard !b.isEmpty, b.count <= 63 else { return false }
-        func alnum(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) }
-        return alnum(b.first!) && alnum(b.last!) && b.allSatisfy { alnum($0) || $0 == 0x2D }
-    }
-
-    /// RFC 1123 subdomain: dot-separated labels, at most 253 characters.
-    static func isDNSSubdomain(_ s: String) -> Bool {
-        s.utf8.count <= 253 && s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isDNSLabel(String($0)) }
-    }
-
-    /// The name part of a qualified name: `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`, at most 63 characters.
-    static func isQualifiedNamePart(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        guard !b.isEmpty, b.count <= 63 else { return false }
-        func alnum(_ c: UInt8) -> Bool { (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) }
-        return alnum(b.first!) && alnum(b.last!) && b.allSatisfy { alnum($0) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }
     }
 }
