@@ -155,9 +155,8 @@ public final class GPUPartitioner: Sendable {
         let allNodes = nodes.list().sorted { $0.name < $1.name }
         let allPods = pods.list()
         let podsByKey = Dictionary(allPods.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        let views = allNodes.filter { $0.metadata.labels?[MIGAnnotations.autoMIGEnabled] == "true" }
-            .map { NodeView($0, catalog: planner.catalog) }
-        releaseFinishedPlans(views: views, pods: podsByKey, now: now)
+        let views = NodeView.views(of: allNodes.filter { $0.metadata.labels?[MIGAnnotations.autoMIGEnabled] == "true" }, catalog: planner.catalog)
+        releaseFinishedPlans(views: views, nodes: allNodes, pods: podsByKey, now: now)
         await noteAgentReadiness(allNodes, pods: podsByKey, now: now)
         await trackAcks(views: views, nodes: allNodes, now: now)
         await updateConditions(views: views, nodes: allNodes, now: now)
@@ -175,7 +174,8 @@ public final class GPUPartitioner: Sendable {
     /// Releases reservations of pods whose plan the agent reported as failed (refunded: the node,
     /// not the pod, was the problem) and backs the node off; forgets bound and gone pods; ends
     /// backoffs on an `Applied` echo or when their time is over (a node change for waiting pods).
-    private func releaseFinishedPlans(views: [NodeView], pods: [ObjectKey: Pod], now: Date) {
+    private func releaseFinishedPlans(views: [NodeView], nodes: [Node], pods: [ObjectKey: Pod], now: Date) {
+        let nodesByName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         state.withLock { s in
             s.ledger.prune(pods: pods, now: now, ttl: config.plannedPodTTL)
             for (name, failure) in s.failures where !failure.isOver && now >= failure.until {
@@ -191,10 +191,16 @@ public final class GPUPartitioner: Sendable {
                 if s.failures[view.name]?.planID != echoed {
                     let count = (s.failures[view.name]?.count ?? 0) + 1
                     let wait = Self.failedPlanBackoff(config).delay(afterFailures: count)
-                    s.failures[view.name] = NodeFailure(count: count, planID: echoed, until: now.addingTimeInterval(wait.seconds))
-                    logger.warning("the MIG agent did not apply a plan; node backs off", metadata: [
-                        "k8s.name": "\(view.name)", "plan": "\(echoed)", "outcome": "\(outcome.rawValue)", "retry.in": "\(wait)",
-                    ])
+                    // A failure an earlier term (or replica) already backed off for counts from
+                    // then, not from now: else every new term would keep the node out again.
+                    let since = s.failures[view.name] == nil ? nodesByName[view.name].flatMap { Self.backoffStart(of: echoed, on: $0) } ?? now : now
+                    let until = since.addingTimeInterval(wait.seconds)
+                    s.failures[view.name] = NodeFailure(count: count, planID: echoed, until: until, isOver: until <= now)
+                    if until > now {
+                        logger.warning("the MIG agent did not apply a plan; node backs off", metadata: [
+                            "k8s.name": "\(view.name)", "plan": "\(echoed)", "outcome": "\(outcome.rawValue)", "retry.in": "\(until.timeIntervalSince(now)) seconds",
+                        ])
+                    }
                 }
                 let released = s.ledger.release(refund: true) { _, r in r.node == view.name && r.planID == echoed }
                 if !released.isEmpty {
@@ -254,6 +260,15 @@ extension GPUPartitioner {
     /// The per-node backoff after failed plans (no jitter: tests on a manual clock know every wait).
     static func failedPlanBackoff(_ config: PartitionerConfig) -> Backoff {
         Backoff(initial: .seconds(config.failedPlanRetryInitialSeconds), maximum: .seconds(config.failedPlanRetryMaxSeconds))
+    }
+
+    /// When an earlier term started backing `node` off for `planID`: the `lastTransitionTime` of
+    /// its `N8sMigPlanner` condition when that is `PlanFailed` for this very plan; `nil` otherwise.
+    static func backoffStart(of planID: String, on node: Node) -> Date? {
+        guard let c = node.status?.condition(PlannerCondition.type), c.status == "False", c.reason == PlannerCondition.planFailed,
+            c.message?.contains("plan \(planID);") == true
+        else { return nil }
+        return c.lastTransitionTime
     }
 
     /// Nodes left out of planning now, with why (for the snapshot, adoption and pods' Events):

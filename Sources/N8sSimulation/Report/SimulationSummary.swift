@@ -27,6 +27,9 @@ public struct SimulationSummary: Sendable, Hashable, Codable {
     /// False for a reason a person must fix, e.g. `DeviceIDMismatch`), by node name; `nil` when
     /// none (and in static mode).
     public var agentProblems: [AgentProblem]?
+    /// Pods still pending at the end, by `namespace/name`, with the latest Event n8s or the
+    /// scheduler recorded on each (`Reason: message`, or empty): why each one waits. `nil` when none.
+    public var stillPending: [String: String]?
 
     /// A node whose MIG agent reports it cannot partition.
     public struct AgentProblem: Sendable, Hashable, Codable {

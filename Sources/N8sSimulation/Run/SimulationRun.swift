@@ -186,11 +186,34 @@ public struct SimulationRun: Sendable {
                     result.summary.faults = faults.totals
                     let problems = dynamic ? Self.agentProblems(sim) : []
                     result.summary.agentProblems = problems.isEmpty ? nil : problems
+                    let waiting = Self.stillPending(sim)
+                    result.summary.stillPending = waiting.isEmpty ? nil : waiting
                     produced.value.withLock { $0 = result }
                     return result
                 }
             }
         }
+    }
+
+    /// Workload pods not bound and not finished, each with the latest Event on it.
+    static func stillPending(_ sim: KubeSim) -> [String: String] {
+        let pods = ((try? sim.list(Pod.self)) ?? []).filter {
+            ($0.spec.nodeName ?? "").isEmpty && !($0.status?.isTerminal ?? false) && $0.metadata.labels?[SimulationAnnotations.workloadLabel] != nil
+        }
+        guard !pods.isEmpty else { return [:] }
+        var latest: [String: Event] = [:]
+        for event in (try? sim.list(Event.self)) ?? [] where event.involvedObject.kind == "Pod" {
+            let key = "\(event.involvedObject.namespace ?? "")/\(event.involvedObject.name ?? "")"
+            let time = event.lastTimestamp ?? event.metadata.creationTimestamp ?? .distantPast
+            if let old = latest[key], (old.lastTimestamp ?? old.metadata.creationTimestamp ?? .distantPast) > time { continue }
+            latest[key] = event
+        }
+        var out: [String: String] = [:]
+        for pod in pods {
+            let key = "\(pod.metadata.namespace ?? "default")/\(pod.name)"
+            out[key] = latest[key].map { "\($0.reason ?? ""): \($0.message ?? "")" } ?? ""
+        }
+        return out
     }
 
     /// Nodes whose agent condition says it cannot partition (``MIGAgentNames/blockingReasons``).

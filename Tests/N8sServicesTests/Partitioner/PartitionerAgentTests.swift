@@ -130,6 +130,34 @@ struct PartitionerAgentTests {
             }
         }
     }
+
+    @Test("a new term does not back a node off again for a failed plan an earlier term already waited out")
+    func earlierTermBackoffCounts() async throws {
+        let clock = ManualClock()
+        try await withSim(clock: clock) { sim, client in
+            _ = try sim.create(Node.self, PartitionerHTTPTests.managed("n1", gpus: [[PFixtures.free("7g.40gb", 0)]]))
+            try sim.submit(PFixtures.pendingPod("p", ["3g.20gb": 1]))
+            // An earlier leader wrote plan "old"; the agent echoed Failed; that leader backed the
+            // node off (PlanFailed) two minutes ago, and then lost its lease.
+            var node = try #require(sim.node("n1"))
+            node.metadata.annotations?[specPlan] = "old"
+            _ = try sim.update(node)
+            #expect(try ScriptedAgent(sim: sim).echo("n1", outcome: .failed))
+            node = try #require(sim.node("n1"))
+            node.status?.setCondition(NodeCondition(
+                type: "N8sMigPlanner", status: "False", reason: "PlanFailed",
+                message: "the MIG agent did not apply plan old; the node is planned again from 2026-01-01T00:00:00Z (backoff doubles per failure in a row)",
+                lastTransitionTime: clock.now.addingTimeInterval(-120)))
+            _ = try sim.update(node, subresource: "status")
+
+            let replica = Replica(client: client, clock: clock)
+            replica.partitioner.nodes.replaceAll(with: [try #require(sim.node("n1"))])
+            replica.partitioner.pods.replaceAll(with: try sim.list(Pod.self))
+            _ = await replica.partitioner.reconcile()
+            #expect(replica.partitioner.backingOff["n1"] == nil, "the 30 s backoff for plan old ended 90 s ago: \(replica.partitioner.backingOff)")
+            #expect(replica.partitioner.excludedNodes(now: clock.now)["n1"] == nil)
+        }
+    }
 }
 
 /// Leadership fences the partitioner's node conditions and its memory.
