@@ -110,6 +110,35 @@ struct AgentFailClosedTests {
         }
     }
 
+    @Test("delete-pod mode: a pod bound between two destroys of one GPU stops the rest of that GPU's steps")
+    func deletePodRereadsUsageBeforeEachDestroy() async throws {
+        try await H.run(gpus: 1, configure: { c in
+            c.pause = DevicePluginPause(mode: .deletePod)
+            c.allowChangesWhileAdvertised = true
+        }, seed: { nvml in
+            for s in 0..<7 { try nvml.seed(gpu: 0, PlacedInstance("1g.5gb", at: s)) }
+        }) { h in
+            try await h.waitFor("the devices are advertised") { h.allocatable["nvidia.com/mig-1g.5gb"] == 7 }
+            h.node.settings.admitsPods = false
+            try h.writeSpec([0: "7g.40gb@0"], plan: "p")
+            // The first 1g is being destroyed (devices still advertised): a pod asking for a 1g is bound.
+            let bound = Mutex(false)
+            var agent = h.agent
+            agent.actuator = GPUActuator(beforeMutation: {
+                guard bound.withLock({ b in defer { b = true }; return !b }) else { return }
+                try h.bindPod("late", ["1g.5gb": 1])
+            })
+            _ = try await agent.reconcile(try h.currentNode())
+            let node = try h.currentNode()
+            #expect(h.nvml.gpus[0].layout.count == 6, "only the first 1g went: \(h.nvml.gpus[0].layout)")
+            #expect(node.metadata.annotations?[Self.ann.statusPartitioningOutcome] == "Failed", "\(node.status?.condition("N8sMigAgent")?.message ?? "")")
+            #expect(node.status?.condition("N8sMigAgent")?.message?.contains("remaining steps were not run") == true)
+            h.node.settings.admitsPods = true
+            try await h.waitFor("the late pod gets its device") { h.node.assignments["default/late"] != nil }
+            #expect(h.node.violations.isEmpty, "\(h.node.violations)")
+        }
+    }
+
     @Test("label mode: a pod bound after the post-drain reading (a scheduler with a stale view) keeps the devices of the GPU it would have lost")
     func labelModeRereadsUsageBeforeEachGPU() async throws {
         try await H.run(gpus: 2, seed: { nvml in
