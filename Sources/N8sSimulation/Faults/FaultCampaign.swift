@@ -10,8 +10,9 @@ import Synchronization
 /// all fit together in some layout of every GPU (each GPU's target drawn from its model's valid
 /// layouts, pods drawn from its instances), arriving over the first minute and running past the
 /// end, under ``FaultPlan/standard(seed:)`` with watch drops every minute and kills every 2
-/// minutes on average, for the first 4 minutes of 10 (the calm rest shows whether the system
-/// recovers).
+/// minutes on average, node reboots every 10 minutes on average (30 s down) and 10% of device
+/// plugin starts crashing, for the first 4 minutes of 10 (the calm rest shows whether the system
+/// recovers). Pods a reboot failed are gone (lost to the reboot) and need not run.
 ///
 /// A trial **converges** when, at its end, no pending pod fits a layout reachable from the
 /// cluster as it really is (the simulated GPUs' instances; used ones stay where they are): the
@@ -94,6 +95,9 @@ public enum FaultCampaign {
         faults.watchDropEvery = .seconds(60)
         faults.agentKillEvery = .seconds(120)
         faults.partitionerKillEvery = .seconds(120)
+        faults.nodeRebootEvery = .seconds(600)
+        faults.nodeDownFor = .seconds(30)
+        faults.devicePluginCrashShare = 0.1
         faults.activeFor = .seconds(240)
         if withFaults { scenario.faults = faults }
         return scenario

@@ -160,9 +160,16 @@ public struct SimulationRun: Sendable {
                             for (i, server) in servers.enumerated() {
                                 let client = clients[2 + replicas + i]
                                 component("mig-agent \(server.node.name)") {
+                                    let node = server.node
+                                    let reboots = plan.nodeRebootEvery.map { every in
+                                        FaultDriver.Reboots(
+                                            every: every, downFor: plan.nodeDownFor,
+                                            reboot: { try node.reboot(now: clock.now) }, boot: { try node.bootCompleted(now: clock.now) })
+                                    }
                                     try await FaultDriver.supervise(
                                         every: plan.agentKillEvery, until: faultsEnd, restartDelay: plan.restartDelay, seed: plan.seed &+ 0x4147_0000 &+ UInt64(i), clock: clock,
-                                        onKill: { faults.counter.update { $0.agentKills += 1 } }
+                                        onKill: { faults.counter.update { $0.agentKills += 1 } },
+                                        reboots: reboots, onReboot: { faults.counter.update { $0.reboots += 1 } }
                                     ) {
                                         let agent = Self.agent(
                                             node: server.node, socket: server.socketPath, client: client, catalog: catalog, clock: clock, logger: logger,
@@ -184,6 +191,8 @@ public struct SimulationRun: Sendable {
                     options.progress?(recorder.progressLine(at: end))
                     var result = recorder.result(name: scenario.name, partitioning: scenario.partitioning.description, end: end)
                     result.summary.faults = faults.totals
+                    result.summary.faults.podsLostToReboots = cluster.members.reduce(0) { $0 + $1.node.podsLostToReboots }
+                    result.summary.faults.pluginCrashes = cluster.members.reduce(0) { $0 + $1.node.pluginCrashes }
                     let problems = dynamic ? Self.agentProblems(sim) : []
                     result.summary.agentProblems = problems.isEmpty ? nil : problems
                     let waiting = Self.stillPending(sim)
