@@ -124,15 +124,7 @@ extension SimulatedNode {
                 _ = try sim.delete(Pod.self, namespace: pod.metadata.namespace, name: pod.name, options: DeleteOptions(gracePeriodSeconds: 0))
                 continue
             }
-            var failed = pod
-            var status = pod.status ?? PodStatus()
-            status.phase = "Failed"
-            status.reason = Self.rebootReason
-            status.message = "the node rebooted; every container on it stopped"
-            status.conditions = [PodCondition(type: "Ready", status: "False", reason: "PodFailed", lastTransitionTime: now)]
-            failed.status = status
-            _ = try sim.update(failed, subresource: "status")
-            release(pod)
+            try fail(pod, reason: Self.rebootReason, message: "the node rebooted; every container on it stopped", now: now)
             state.withLock { $0.podsLostToReboots += 1 }
         }
         nvml.reboot()
