@@ -131,7 +131,9 @@ public enum FaultCampaign {
                 totals.notConverged = 1
                 totals.problems.append("trial \(index) (seed \(seed)): did not converge: \(left.joined(separator: ", ")) still fit a reachable layout")
             }
-            if s.violations.total > 0 { totals.problems.append("trial \(index) (seed \(seed)): \(s.violations.line)") }
+            if s.violations.total > 0 {
+                totals.problems.append("trial \(index) (seed \(seed)): \(s.violations.line): " + result.violationDetails.prefix(3).joined(separator: "; "))
+            }
         } catch {
             totals.failedRuns = 1
             totals.problems.append("trial \(index) (seed \(seed)): the run failed: \(error)")
@@ -199,6 +201,10 @@ public enum FaultCampaign {
             truth.append(node)
         }
         let plan = PartitionPlanner(catalog: catalog).plan(nodes: truth, pods: bound, pending: pending, planID: "convergence-check")
-        return plan.pods.filter(\.fits).map { "\($0.namespace)/\($0.name)" }
+        let why = SimulationRun.stillPending(sim)
+        return plan.pods.filter(\.fits).map { p in
+            let key = "\(p.namespace)/\(p.name)"
+            return why[key].map { $0.isEmpty ? key : "\(key) (latest Event \($0.prefix(160)))" } ?? key
+        }
     }
 }

@@ -117,16 +117,7 @@ extension SimulatedNode {
     /// the kubelet does nothing until ``bootCompleted(now:)``.
     public func reboot(now: Date) throws(APIStatus) {
         state.withLock { $0.isDown = true }
-        let s = settings
-        let onNode = FieldSelector([.init(field: "spec.nodeName", value: name)])
-        for pod in try sim.list(Pod.self, fieldSelector: onNode) where !(pod.status?.isTerminal ?? false) {
-            if pod.metadata.namespace == s.pluginNamespace, Self.selector(s.pluginLabels).matches(pod.metadata.labels ?? [:]) {
-                _ = try sim.delete(Pod.self, namespace: pod.metadata.namespace, name: pod.name, options: DeleteOptions(gracePeriodSeconds: 0))
-                continue
-            }
-            try fail(pod, reason: Self.rebootReason, message: "the node rebooted; every container on it stopped", now: now)
-            state.withLock { $0.podsLostToReboots += 1 }
-        }
+        try stopEverything(now: now)
         nvml.reboot()
         state.withLock { st in
             if st.registered != nil { st.registrationLog.append((now, false)) }
@@ -141,10 +132,27 @@ extension SimulatedNode {
         try setReady(false, now: now)
     }
 
-    /// The node is back from ``reboot(now:)``: `Ready`, and the kubelet runs again.
+    /// The node is back from ``reboot(now:)``: pods bound to it while it was down (a scheduler
+    /// that had not seen the reboot yet) fail as the rest did, as a kubelet that comes back
+    /// without their device allocations rejects them; then it is `Ready` and the kubelet runs again.
     public func bootCompleted(now: Date) throws(APIStatus) {
+        try stopEverything(now: now)
         try setReady(true, now: now)
         state.withLock { $0.isDown = false }
+    }
+
+    /// Fails every workload pod bound to the node (``rebootReason``) and removes the plugin pod.
+    func stopEverything(now: Date) throws(APIStatus) {
+        let s = settings
+        let onNode = FieldSelector([.init(field: "spec.nodeName", value: name)])
+        for pod in try sim.list(Pod.self, fieldSelector: onNode) where !(pod.status?.isTerminal ?? false) {
+            if pod.metadata.namespace == s.pluginNamespace, Self.selector(s.pluginLabels).matches(pod.metadata.labels ?? [:]) {
+                _ = try sim.delete(Pod.self, namespace: pod.metadata.namespace, name: pod.name, options: DeleteOptions(gracePeriodSeconds: 0))
+                continue
+            }
+            try fail(pod, reason: Self.rebootReason, message: "the node rebooted; every container on it stopped", now: now)
+            state.withLock { $0.podsLostToReboots += 1 }
+        }
     }
 
     static let notReadyTaint = "node.kubernetes.io/not-ready"

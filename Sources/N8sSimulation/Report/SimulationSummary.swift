@@ -94,7 +94,10 @@ public struct SimulationResult: Sendable, Hashable, Codable {
         self.violationDetails = violationDetails
     }
 
-    enum CodingKeys: String, CodingKey { case summary, samples, pendingSeconds, violationDetails }
+    /// Pods (`namespace/name`) that were bound at some point during the run.
+    public var scheduledPods: Set<String> = []
+
+    enum CodingKeys: String, CodingKey { case summary, samples, pendingSeconds, violationDetails, scheduledPods }
 
     /// Reads results written before `violationDetails` existed too.
     public init(from decoder: any Decoder) throws {
@@ -103,5 +106,6 @@ public struct SimulationResult: Sendable, Hashable, Codable {
         samples = try c.decode([SimulationRecorder.Sample].self, forKey: .samples)
         pendingSeconds = try c.decodeIfPresent([String: Double].self, forKey: .pendingSeconds) ?? [:]
         violationDetails = try c.decodeIfPresent([String].self, forKey: .violationDetails) ?? []
+        scheduledPods = try c.decodeIfPresent(Set<String>.self, forKey: .scheduledPods) ?? []
     }
 }
