@@ -101,7 +101,7 @@ extension GPUPartitioner {
             // Pods fitting devices that exist already are tied to the plan still awaited, if any,
             // so that its failure releases them; else to no plan (an old plan's outcome is no news).
             let awaited = view?.isAwaitingEcho == true ? view?.annotations.specPlanID : nil
-            let planID = written[node] ?? awaited ?? "(existing devices)"
+            let planID = written[node] ?? awaited ?? Self.existingDevicesPlan
             let layout = layouts[node] ?? view.map { Self.layout(of: $0, after: nil) } ?? [:]
             let notes = PlanNotes.gpus(layout: layout, pods: fitted.map(\.1.devices))
             for ((pod, _), devices) in zip(fitted, notes) {

@@ -62,6 +62,8 @@ public final class GPUPartitioner: Sendable {
         /// Nodes whose agent says it cannot act, as last seen (``AgentReadiness``).
         var agentBlocks: [String: AgentReadiness.Block] = [:]
         var failures: [String: NodeFailure] = [:]
+        /// Per node, the plan last seen echoed `Applied` and when it was first seen so.
+        var applied: [String: (planID: String, at: Date)] = [:]
         var window: BatchWindow
         var acks: [String: NodeAck] = [:]
         /// Bumped by every node change that matters (see ``ChangeRelevance``).
@@ -186,6 +188,7 @@ public final class GPUPartitioner: Sendable {
                 guard let echoed = view.annotations.statusPlanID, let outcome = view.annotations.outcome else { continue }
                 if outcome == .applied {
                     if !view.isAwaitingEcho { s.failures[view.name] = nil }
+                    if s.applied[view.name]?.planID != echoed { s.applied[view.name] = (echoed, now) }
                     continue
                 }
                 if s.failures[view.name]?.planID != echoed {
@@ -209,8 +212,31 @@ public final class GPUPartitioner: Sendable {
                     ])
                 }
             }
+            // Applied (or already there), yet the pod did not bind within the grace: released, so
+            // the next round plans from the cluster as it is now instead of waiting out the TTL.
+            let grace = config.unboundAfterApplied.seconds
+            let applied = s.applied
+            let late = s.ledger.release { _, r in
+                guard let since = Self.appliedSince(r, applied: applied) else { return false }
+                return now.timeIntervalSince(since) >= grace
+            }
+            if !late.isEmpty {
+                logger.info("applied plan did not bind its pods; pods released", metadata: ["pods": "\(late)", "after": "\(config.unboundAfterApplied)"])
+            }
         }
     }
+
+    /// When `reservation`'s devices became available: the reservation itself when it is for
+    /// devices that existed already, the first `Applied` echo of its plan otherwise; `nil` while
+    /// the plan is not applied.
+    static func appliedSince(_ reservation: Reservation, applied: [String: (planID: String, at: Date)]) -> Date? {
+        if reservation.planID == existingDevicesPlan { return reservation.at }
+        guard let a = applied[reservation.node], a.planID == reservation.planID else { return nil }
+        return max(a.at, reservation.at)
+    }
+
+    /// The plan id of reservations for devices that exist already (no node change).
+    static let existingDevicesPlan = "(existing devices)"
 
     /// Picks the candidates (design.md section 5); Events for pods left alone after `maxPlansPerPod`.
     private func selectCandidates(_ pods: [Pod], now: Date) async -> Set<ObjectKey> {
@@ -247,6 +273,9 @@ public final class GPUPartitioner: Sendable {
             }
             for r in s.ledger.records.values {
                 if let res = r.reservation { times.append(res.at.addingTimeInterval(ttl)) }
+                if let res = r.reservation, let since = Self.appliedSince(res, applied: s.applied) {
+                    times.append(since.addingTimeInterval(config.unboundAfterApplied.seconds))
+                }
                 if let held = r.heldAt { times.append(held.at.addingTimeInterval(ttl)) }
             }
             return times.min()
