@@ -138,6 +138,8 @@ public struct SimulationRun: Sendable {
                         for member in cluster.members { component("node \(member.node.name)") { try await member.node.run() } }
                         component("scheduler") {
                             try await SimScheduler(client: clients[0], configuration: scenario.scheduler, clock: clock, logger: logger).run()
+                            // It serves until the run ends: stopping by itself would leave every later pod pending.
+                            if !Task.isCancelled { throw SimulationError.output(path: "scheduler", reason: "stopped by itself") }
                         }
                         let interval = Duration.seconds(max(10, Self.span(scenario).seconds / 720))
                         component("recorder") {
