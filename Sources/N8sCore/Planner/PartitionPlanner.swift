@@ -23,6 +23,9 @@ import KubeCore
 /// node.
 public struct PartitionPlanner: Sendable {
     public var catalog: MIGCatalog
+    /// Whether step (a') runs (``Engine/repair(pending:initial:lean:outcomes:)``); tests turn it
+    /// off to show what the greedy pass alone gives.
+    var isRepairing = true
 
     public init(catalog: MIGCatalog) { self.catalog = catalog }
 
@@ -77,6 +80,9 @@ public struct PartitionPlanner: Sendable {
         }
     }
 
+    /// Largest batch the repair pass (``Engine/repair(pending:initial:lean:outcomes:)``) runs on.
+    static let repairLimit = 1_000
+
     /// Orders tried within one priority level; the best plan by the objective wins. Batches over 1,000 pods use small-first only.
     /// `leanFirst`: smallest footprint first (MIG compute slices, CPU and memory, each relative to
     /// what an average node offers), so that where CPU or memory run short more pods fit.
@@ -111,6 +117,11 @@ public struct PartitionPlanner: Sendable {
             fitted[pending[i].priority, default: 0] += result.fits ? 1 : 0
         }
         var placed = outcomes.compactMap { $0 }
+        if isRepairing && pending.count <= Self.repairLimit {
+            engine.repair(pending: pending, initial: initial.nodes, lean: lean, outcomes: &placed)
+            fitted = [:]
+            for (i, o) in placed.enumerated() { fitted[pending[i].priority, default: 0] += o.fits ? 1 : 0 }
+        }
         state.nodes = engine.nodes
         cheapen(&state.nodes, from: initial.nodes, pending: pending, outcomes: &placed)
         return (finish(state, outcomes: placed, fitted: fitted, planID: planID), state.nodes)

@@ -24,8 +24,9 @@ import Synchronization
 ///    `planAckTimeoutSeconds` is `Stalled` (condition, Event, reservations released, left out of
 ///    planning) and the plan is issued again under a new id with exponential backoff;
 /// 4. sets the node condition `N8sMigPlanner` where it changed (`AgentNotReady`, `Stalled`,
-///    `PlanFailed`, `UnknownModel`, `NoPlacementReport`, ... or `Plannable`), with an Event when
-///    it turns False; each write is a JSON Patch whose `test`s refuse it when the condition
+///    `PlanFailed`, `UnknownModel`, `NoPlacementReport`, ... or `Plannable`; True with
+///    `MigDevicesNotAdvertised` while the agent reports free instances the node does not
+///    advertise), with an Event when it turns False or to `MigDevicesNotAdvertised`; each write is a JSON Patch whose `test`s refuse it when the condition
 ///    changed since it was read (a deposed leader's write fails like its plan writes);
 /// 5. selects candidate pods and updates the batch window; when it is due, plans the batch and
 ///    writes each changed node in one JSON Patch (``PlanPatch``), then records Events;
@@ -160,7 +161,7 @@ public final class GPUPartitioner: Sendable {
         releaseFinishedPlans(views: views, pods: podsByKey, now: now)
         await noteAgentReadiness(allNodes, pods: podsByKey, now: now)
         await trackAcks(views: views, nodes: allNodes, now: now)
-        await updateConditions(views: views, nodes: allNodes, now: now)
+        await updateConditions(views: views, nodes: allNodes, pods: podsByKey, now: now)
         let candidates = await selectCandidates(allPods, now: now)
         let due = state.withLock { s -> Bool in
             s.window.update(candidates: candidates, now: now)
