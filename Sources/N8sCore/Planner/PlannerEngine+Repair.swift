@@ -3,7 +3,7 @@ import KubeCore
 extension PartitionPlanner.Engine {
     /// Evaluations (a pod added to a node, or a node rebuilt without one of its pods) one repair
     /// pass may spend; it stops, keeping what it improved, when they run out.
-    static let repairBudget = 4_000
+    static let repairBudget = 8_000
 
     /// Step (a'), after the greedy pass: re-places pods so that pods left out fit (design.md
     /// section 5, objective (1)). The greedy pass chooses nodes by MIG cost alone, so a node's
@@ -176,10 +176,14 @@ extension PartitionPlanner.Engine {
             return false
         }
 
+        // Pods that fit no node even before the plan (too many CPUs, a profile no eligible model
+        // has, more devices than a node's GPUs hold) are left alone: they would only spend the budget.
+        let left = pending.indices.filter { assigned[$0] == nil && Self.fitsAlone(pending[$0], passes: passes[$0], on: initial) }
+
         var improved = true
         while improved && budget > 0 {
             improved = false
-            for u in pending.indices.filter({ assigned[$0] == nil }).sorted(by: byPriorityThenLean) where assigned[u] == nil {
+            for u in left.sorted(by: byPriorityThenLean) where assigned[u] == nil {
                 if place(u) { improved = true }
                 if budget <= 0 { break }
             }
@@ -226,4 +230,26 @@ extension PartitionPlanner.Engine {
     }
 
     static func isMIG(_ resource: String) -> Bool { resource.hasPrefix(MIGProfile.resourcePrefix) }
+
+    /// `false` when `pod` fits no node even alone, before the plan: no node that passes its
+    /// predicates (`passes`, by node) has its CPU, memory and other resources, or none could hold
+    /// its devices with every free instance destroyable (compute slices asked against the node's
+    /// total first, then the layout search). A necessary condition for fitting, not a sufficient one.
+    /// - Complexity: O(nodes) resource checks, then at most one evaluation per node.
+    static func fitsAlone(_ pod: PendingPod, passes: [Bool], on initial: [PlanningNode]) -> Bool {
+        let room = initial.indices.contains { n in
+            passes[n] && NodeFit.resourceFailure(pod.requests, free: initial[n].free, freePods: initial[n].freePods, skip: isMIG) == nil
+        }
+        guard room, !pod.devices.isEmpty else { return room }
+        func couldHold(_ n: Int) -> Bool {
+            var asked = 0
+            for (profile, count) in pod.devices {
+                guard let g = initial[n].gpus.first(where: { $0.space.profileIndex(profile) != nil }), let p = g.space.profileIndex(profile)
+                else { return false }
+                asked += g.space.compute[p] * count
+            }
+            return asked <= initial[n].gpus.reduce(0) { $0 + $1.space.model.computeSlices }
+        }
+        return initial.indices.contains { passes[$0] && couldHold($0) && evaluate(pod.devices, on: initial[$0].gpus, allowDestroy: true) != nil }
+    }
 }
