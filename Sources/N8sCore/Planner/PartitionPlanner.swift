@@ -157,12 +157,13 @@ public struct PartitionPlanner: Sendable {
     private func cheapen(_ nodes: inout [PlanningNode], from initial: [PlanningNode], pending: [PendingPod], outcomes: inout [Plan.PodOutcome]) {
         var podsOn: [String: [Int]] = [:]
         for (i, o) in outcomes.enumerated() where o.fits { if let n = o.node { podsOn[n, default: []].append(i) } }
+        var cache = CheapestChange.OptionsCache()
         for n in nodes.indices where nodes[n].hasChangedGPU {
             let here = podsOn[nodes[n].name] ?? []
             var demand: [String: Int] = [:]
             for i in here { for (p, c) in pending[i].devices { demand[p, default: 0] += c } }
             let budget = nodes[n].gpus.reduce(0) { $0 + $1.destroyed.count }
-            guard let gpus = CheapestChange.resolve(original: initial[n].gpus, demand: demand, destroyBudget: budget) else { continue }
+            guard let gpus = CheapestChange.resolve(original: initial[n].gpus, demand: demand, destroyBudget: budget, cache: &cache) else { continue }
             nodes[n].place(gpus: gpus)
             // Existing instances handed out, by profile: pods that need nothing else fit without a change.
             var handed: [String: Int] = [:]

@@ -16,7 +16,9 @@ extension PartitionPlanner.Engine {
     /// there (largest footprint first) whose removal lets it in:
     /// (2) move `v` to another node, as it stands or in place of a pod there that moves on to a
     /// third node (or back to the first); or (3) when `v`'s priority is lower, leave `v` out; or (4)
-    /// put in `v`'s place another pod left out of `v`'s priority, on that node or another. Every
+    /// put in `v`'s place another pod left out of `v`'s priority, on that node or another; or (5)
+    /// take every pod of a lower priority off a node, put it in, and those pods back as far as
+    /// they fit. Every
     /// accepted move fits one more pod at the left-out pod's priority and no fewer at any higher
     /// one, so the pods fitted grow lexicographically and the pass ends; it repeats while a round
     /// improves and ``repairBudget`` lasts. A node whose pods change is rebuilt from its state
@@ -172,6 +174,25 @@ extension PartitionPlanner.Engine {
                         if budget <= 0 { return false }
                     }
                 }
+            }
+            // Every pod of a lower priority off one node, the left-out pod in, then those pods back
+            // as far as they fit (higher priority and smaller footprint first); the rest are left out.
+            for n in eligible {
+                let lower = podsOn[n].filter { pending[$0].priority < pending[u].priority }
+                guard !lower.isEmpty else { continue }
+                let rest = podsOn[n].filter { pending[$0].priority >= pending[u].priority }
+                guard let without = rebuilt(n, with: rest), var node = adding(u, to: without) else { continue }
+                var pods = rest + [u]
+                for v in lower.sorted(by: byPriorityThenLean) {
+                    if let more = adding(v, to: node) {
+                        node = more
+                        pods.append(v)
+                    } else {
+                        leaveOut(v)
+                    }
+                }
+                commit(n, node, pods: pods)
+                return true
             }
             return false
         }
