@@ -56,7 +56,8 @@ public struct PartitionPlanner: Sendable {
         for order in orders {
             let result = run(state, pending: pending, shapes: shapes, lean: lean, scarce: scarce, order: order, repair: repairsEach, planID: planID)
             if best == nil || result.plan.score.isBetter(than: best!.plan.score) { (best, bestOrder) = (result, order) }
-            if cannotFit == nil {
+            // Only worth counting when another order or the repair could still run.
+            if cannotFit == nil && (orders.count > 1 || isRepairing && pending.count <= Self.repairLimit) {
                 var statics: [ConstraintKey: [Bool]] = [:]
                 cannotFit = result.plan.pods.indices.filter { i in
                     guard !result.plan.pods[i].fits else { return false }

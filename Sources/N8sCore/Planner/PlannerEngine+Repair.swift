@@ -146,7 +146,7 @@ extension PartitionPlanner.Engine {
                 let victims = podsOn[n].filter { relief($0, lets: u, into: nodes[n]) }
                 for v in victims.sorted(by: { (lean[$0], $0) > (lean[$1], $1) }) {
                     let rest = podsOn[n].filter { $0 != v }
-                    guard let without = rebuilt(n, with: rest), let with = adding(u, to: without) else { continue }
+                    guard let with = rebuilt(n, with: rest + [u]) ?? rebuilt(n, with: rest).flatMap({ adding(u, to: $0) }) else { continue }
                     if let moves = relocate(v, from: n, overlay: [n: (with, rest + [u])], depth: 1) {
                         for (m, change) in moves { commit(m, change.node, pods: change.pods) }
                         return true
@@ -181,7 +181,7 @@ extension PartitionPlanner.Engine {
                 let lower = podsOn[n].filter { pending[$0].priority < pending[u].priority }
                 guard !lower.isEmpty else { continue }
                 let rest = podsOn[n].filter { pending[$0].priority >= pending[u].priority }
-                guard let without = rebuilt(n, with: rest), var node = adding(u, to: without) else { continue }
+                guard var node = rebuilt(n, with: rest + [u]) ?? rebuilt(n, with: rest).flatMap({ adding(u, to: $0) }) else { continue }
                 var pods = rest + [u]
                 for v in lower.sorted(by: byPriorityThenLean) {
                     if let more = adding(v, to: node) {
