@@ -103,7 +103,8 @@ extension GPUPartitioner {
     /// False or to `MigDevicesNotAdvertised`. Each write is fenced (``PlannerCondition/fencedPatch(on:now:)``): refused when the
     /// node's condition changed since it was read, as a deposed leader's would be.
     /// A node whose agent reports more free instances than it advertises (by the partitioner's
-    /// snapshot rule) carries `MigDevicesNotAdvertised` (True: still planned).
+    /// snapshot rule) carries `MigDevicesNotAdvertised` (True: still planned); not while it awaits
+    /// the agent's echo (its layout is then the spec's, which the device plugin cannot advertise yet).
     func updateConditions(views: [NodeView], nodes: [Node], pods: [ObjectKey: Pod], now: Date) async {
         let snap = snapshot(nodes: nodes, pods: pods, now: now)
         let disagreements = Dictionary(grouping: planner.disagreements(nodes: snap.nodes, pods: snap.pods), by: \.node)
@@ -119,7 +120,7 @@ extension GPUPartitioner {
             guard
                 let desired = PlannerCondition.desired(
                     for: view, agent: agent, stalledPlan: stalledPlan, planAckTimeout: config.planAckTimeout, backoff: backoff,
-                    disagreements: disagreements[view.name] ?? []),
+                    disagreements: view.isAwaitingEcho ? [] : disagreements[view.name] ?? []),
                 !desired.isCurrent(on: node)
             else { continue }
             let isRepeat = state.withLock { $0.conditions[view.name] == desired }
