@@ -103,11 +103,21 @@ extension GPUPartitioner {
     /// False or to `MigDevicesNotAdvertised`. Each write is fenced (``PlannerCondition/fencedPatch(on:now:)``): refused when the
     /// node's condition changed since it was read, as a deposed leader's would be.
     /// A node whose agent reports more free instances than it advertises (by the partitioner's
-    /// snapshot rule) carries `MigDevicesNotAdvertised` (True: still planned); not while it awaits
-    /// the agent's echo (its layout is then the spec's, which the device plugin cannot advertise yet).
+    /// snapshot rule) for ``PlannerCondition/notAdvertisedGrace`` carries `MigDevicesNotAdvertised`
+    /// (True: still planned); not while it awaits the agent's echo (its layout is then the spec's,
+    /// which the device plugin cannot advertise yet).
     func updateConditions(views: [NodeView], nodes: [Node], pods: [ObjectKey: Pod], now: Date) async {
         let snap = snapshot(nodes: nodes, pods: pods, now: now)
-        let disagreements = Dictionary(grouping: planner.disagreements(nodes: snap.nodes, pods: snap.pods), by: \.node)
+        let found = Dictionary(grouping: planner.disagreements(nodes: snap.nodes, pods: snap.pods), by: \.node)
+            .filter { name, _ in views.first { $0.name == name }?.isAwaitingEcho != true }
+        let disagreements = state.withLock { s -> [String: [Plan.Disagreement]] in
+            s.disagreeingSince = s.disagreeingSince.filter { found[$0.key] != nil }
+            for name in found.keys where s.disagreeingSince[name] == nil { s.disagreeingSince[name] = now }
+            return found.filter { name, _ in
+                guard let since = s.disagreeingSince[name] else { return false }
+                return now.timeIntervalSince(since) >= PlannerCondition.notAdvertisedGrace.seconds
+            }
+        }
         let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         state.withLock { $0.conditionRetryAt = nil }
         for view in views {
@@ -120,7 +130,7 @@ extension GPUPartitioner {
             guard
                 let desired = PlannerCondition.desired(
                     for: view, agent: agent, stalledPlan: stalledPlan, planAckTimeout: config.planAckTimeout, backoff: backoff,
-                    disagreements: view.isAwaitingEcho ? [] : disagreements[view.name] ?? []),
+                    disagreements: disagreements[view.name] ?? []),
                 !desired.isCurrent(on: node)
             else { continue }
             let isRepeat = state.withLock { $0.conditions[view.name] == desired }

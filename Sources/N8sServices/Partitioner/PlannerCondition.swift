@@ -13,6 +13,10 @@ public struct PlannerCondition: Sendable, Hashable {
     /// Reason (status True: the node is still planned) while the agent reports more free
     /// instances of a profile than the node advertises; those instances are held back.
     public static let notAdvertised = "MigDevicesNotAdvertised"
+    /// How long a disagreement lasts before the condition says so: the agent's report and the
+    /// device plugin's allocatable are written by two processes, so they differ for a moment after
+    /// every change.
+    public static let notAdvertisedGrace: Duration = .seconds(30)
 
     public var isPlannable: Bool
     /// UpperCamelCase reason, e.g. `Plannable`, `UnknownModel`, `Stalled`.
