@@ -43,7 +43,8 @@ extension GPUPartitioner {
         let viewsByName = Dictionary(views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let nodesByName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for d in plan.disagreements {
-            guard let node = nodesByName[d.node] else { continue }
+            // A node awaiting the agent's echo is read from its spec, not advertised yet: no alarm.
+            guard let node = nodesByName[d.node], viewsByName[d.node]?.isAwaitingEcho != true else { continue }
             await recorder.record(node, type: .warning, reason: PlanNotes.notAdvertisedReason, message: "\(d); its free instances are held back until they agree")
         }
         var written: [String: String] = [:]

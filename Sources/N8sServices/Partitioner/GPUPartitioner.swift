@@ -24,8 +24,9 @@ import Synchronization
 ///    `planAckTimeoutSeconds` is `Stalled` (condition, Event, reservations released, left out of
 ///    planning) and the plan is issued again under a new id with exponential backoff;
 /// 4. sets the node condition `N8sMigPlanner` where it changed (`AgentNotReady`, `Stalled`,
-///    `PlanFailed`, `UnknownModel`, `NoPlacementReport`, ... or `Plannable`), with an Event when
-///    it turns False; each write is a JSON Patch whose `test`s refuse it when the condition
+///    `PlanFailed`, `UnknownModel`, `NoPlacementReport`, ... or `Plannable`; True with
+///    `MigDevicesNotAdvertised` once the agent has reported free instances the node does not
+///    advertise for `PlannerCondition.notAdvertisedGrace`), with an Event when it turns False or to `MigDevicesNotAdvertised`; each write is a JSON Patch whose `test`s refuse it when the condition
 ///    changed since it was read (a deposed leader's write fails like its plan writes);
 /// 5. selects candidate pods and updates the batch window; when it is due, plans the batch and
 ///    writes each changed node in one JSON Patch (``PlanPatch``), then records Events;
@@ -72,6 +73,8 @@ public final class GPUPartitioner: Sendable {
         var conditions: [String: PlannerCondition] = [:]
         /// When to try again a condition write that failed (refused by its `test`s, or an API error).
         var conditionRetryAt: Date?
+        /// Since when each node's agent report and allocatable have disagreed (``Plan/Disagreement``).
+        var disagreeingSince: [String: Date] = [:]
         /// Calls of ``reconcile()`` so far.
         var steps = 0
     }
@@ -161,7 +164,7 @@ public final class GPUPartitioner: Sendable {
         releaseFinishedPlans(views: views, nodes: allNodes, pods: podsByKey, now: now)
         await noteAgentReadiness(allNodes, pods: podsByKey, now: now)
         await trackAcks(views: views, nodes: allNodes, now: now)
-        await updateConditions(views: views, nodes: allNodes, now: now)
+        await updateConditions(views: views, nodes: allNodes, pods: podsByKey, now: now)
         let candidates = await selectCandidates(allPods, now: now)
         let due = state.withLock { s -> Bool in
             s.window.update(candidates: candidates, now: now)
@@ -267,6 +270,9 @@ public final class GPUPartitioner: Sendable {
             if let d = s.window.deadline { times.append(d) }
             for failure in s.failures.values where !failure.isOver { times.append(failure.until) }
             if let retry = s.conditionRetryAt { times.append(retry) }
+            for since in s.disagreeingSince.values where now < since.addingTimeInterval(PlannerCondition.notAdvertisedGrace.seconds) {
+                times.append(since.addingTimeInterval(PlannerCondition.notAdvertisedGrace.seconds))
+            }
             for ack in s.acks.values {
                 if ack.stalledAt == nil { times.append(ack.since.addingTimeInterval(config.planAckTimeout.seconds)) }
                 if let r = ack.nextRetryAt { times.append(r) }
