@@ -46,6 +46,9 @@ struct SimFaultCampaign: AsyncParsableCommand {
     @Option(help: "Trials of the actuator property (0: none).")
     var actuatorTrials = 0
 
+    @Option(help: "Directory where each trial that does not converge leaves its nodes and pods (trial-<N>.json, for n8s plan --snapshot).")
+    var dumpUnconverged: String?
+
     func validate() throws {
         guard trials >= 0, actuatorTrials >= 0 else { throw ValidationError("trial counts must not be negative") }
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
@@ -71,7 +74,7 @@ struct SimFaultCampaign: AsyncParsableCommand {
         }
         if let only {
             LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-            let totals = await FaultCampaign.trial(only, seed: seed, catalog: catalog, timeScale: timeScale, faults: !noFaults, logLevel: .info)
+            let totals = await FaultCampaign.trial(only, seed: seed, catalog: catalog, timeScale: timeScale, faults: !noFaults, logLevel: .info, dump: dumpUnconverged)
             Console.line("trial \(only): \(totals.line)")
             for line in totals.problems { Console.error("  \(line)") }
             if !totals.isClean { throw ExitCode(1) }
@@ -80,7 +83,7 @@ struct SimFaultCampaign: AsyncParsableCommand {
         if trials > 0 {
             let started = ContinuousClock.now
             let totals = await FaultCampaign.run(
-                trials: trials, seed: seed, parallel: parallel, timeScale: timeScale, faults: !noFaults, catalog: catalog) { t in
+                trials: trials, seed: seed, parallel: parallel, timeScale: timeScale, faults: !noFaults, catalog: catalog, dump: dumpUnconverged) { t in
                 if t.trials % 50 == 0 { Console.error("… \(t.line)") }
             }
             Console.line("campaign: \(totals.line) (\(Self.seconds(ContinuousClock.now - started)))")

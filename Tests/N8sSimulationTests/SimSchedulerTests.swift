@@ -24,6 +24,22 @@ struct SimSchedulerTests {
         #expect(sim.pod("p")?.status?.condition("PodScheduled")?.status == "True")
     }
 
+    @Test("a binding answered 409 is not taken for bound: the pod stays queued and is bound on a later pass")
+    func conflictOnBindingRequeues() async throws {
+        let clock = ManualClock()
+        let sim = KubeSim(clock: clock)
+        _ = try sim.create(Node.self, gpuNode("b", mig: ["1g.10gb": 1]))
+        _ = try sim.create(Pod.self, migPod("p"))
+        sim.failNext(1, verb: "create", resource: "pods/binding", with: .conflict("pods", "p"))
+        try await withScheduler(sim) { _ in
+            // The first pass meets the 409; the periodic retry (flushInterval, 30 s) binds it.
+            #expect(await eventually {
+                clock.advance(by: .seconds(31))
+                return sim.pod("p")?.spec.nodeName == "b"
+            }, "the pod whose first binding met a 409 is bound on a later pass")
+        }
+    }
+
     @Test("a pod that fits nowhere gets Unschedulable with kube-scheduler's message, reasons counted per node")
     func unschedulableMessage() async throws {
         let sim = KubeSim(clock: ManualClock())

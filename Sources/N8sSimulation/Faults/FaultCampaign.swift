@@ -104,7 +104,12 @@ public enum FaultCampaign {
     }
 
     /// Runs one trial.
-    public static func trial(_ index: Int, seed: UInt64, catalog: MIGCatalog, timeScale: Double, faults: Bool = true, logLevel: Logger.Level = .critical) async -> Totals {
+    /// - Parameter dump: a directory where a trial that does not converge leaves its nodes and
+    ///   pods at the end (`trial-<index>.json`, a v1 List like `kubectl get nodes,pods -A -o
+    ///   json`; `n8s plan --snapshot` reads it).
+    public static func trial(
+        _ index: Int, seed: UInt64, catalog: MIGCatalog, timeScale: Double, faults: Bool = true, logLevel: Logger.Level = .critical, dump: String? = nil
+    ) async -> Totals {
         var totals = Totals()
         totals.trials = 1
         guard let scenario = scenario(trial: index, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults) else {
@@ -116,7 +121,11 @@ public enum FaultCampaign {
         var options = SimulationRun.Options()
         options.progressEvery = nil
         options.logLevel = logLevel
-        options.atEnd = { sim, nodes in stuck.pods.withLock { $0 = unconverged(sim, nodes: nodes, catalog: catalog) } }
+        options.atEnd = { sim, nodes in
+            let left = unconverged(sim, nodes: nodes, catalog: catalog)
+            stuck.pods.withLock { $0 = left }
+            if !left.isEmpty, let dump { try? snapshot(sim).write(to: URL(fileURLWithPath: dump).appendingPathComponent("trial-\(index).json")) }
+        }
         do {
             let result = try await SimulationRun(scenario: scenario, catalog: catalog, options: options).run()
             let s = result.summary
@@ -143,7 +152,7 @@ public enum FaultCampaign {
 
     /// Runs `trials` trials, `parallel` at a time; `progress` gets the totals after each.
     public static func run(
-        trials: Int, seed: UInt64, parallel: Int, timeScale: Double, faults: Bool = true, catalog: MIGCatalog,
+        trials: Int, seed: UInt64, parallel: Int, timeScale: Double, faults: Bool = true, catalog: MIGCatalog, dump: String? = nil,
         progress: (@Sendable (Totals) -> Void)? = nil
     ) async -> Totals {
         var totals = Totals()
@@ -151,7 +160,7 @@ public enum FaultCampaign {
             var next = 0
             while next < min(parallel, trials) {
                 let i = next
-                group.addTask { await trial(i, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults) }
+                group.addTask { await trial(i, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults, dump: dump) }
                 next += 1
             }
             for await one in group {
@@ -159,12 +168,31 @@ public enum FaultCampaign {
                 progress?(totals)
                 if next < trials, !Task.isCancelled {
                     let i = next
-                    group.addTask { await trial(i, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults) }
+                    group.addTask { await trial(i, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults, dump: dump) }
                     next += 1
                 }
             }
         }
         return totals
+    }
+
+    /// The nodes and pods of `sim` as a v1 List (JSON).
+    static func snapshot(_ sim: KubeSim) throws -> Data {
+        var items: [JSONValue] = []
+        for node in try sim.list(Node.self) {
+            var v = try KubeJSON.value(of: node)
+            v["apiVersion"] = .string(Node.apiVersion)
+            v["kind"] = .string(Node.kind)
+            items.append(v)
+        }
+        for pod in try sim.list(Pod.self) {
+            var v = try KubeJSON.value(of: pod)
+            v["apiVersion"] = .string(Pod.apiVersion)
+            v["kind"] = .string(Pod.kind)
+            items.append(v)
+        }
+        let list: JSONValue = ["apiVersion": "v1", "kind": "List", "items": .array(items)]
+        return try KubeJSON.encode(list)
     }
 
     /// Pending pods (`namespace/name`) that the planner could still place on the cluster as it

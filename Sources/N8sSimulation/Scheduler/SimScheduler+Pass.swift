@@ -10,6 +10,9 @@ extension SimScheduler {
         case bound(node: String)
         case unschedulable(message: String)
         case failed(message: String)
+        /// The binding met a conflict: not assumed, no condition written; the next pass sees
+        /// whether the pod was bound meanwhile.
+        case requeued
     }
 
     /// `true` when this scheduler should place `pod` now.
@@ -68,6 +71,8 @@ extension SimScheduler {
                 await writeCondition(pod, reason: "Unschedulable", message: message)
             case .failed(let message):
                 await writeCondition(pod, reason: "SchedulerError", message: message)
+            case .requeued:
+                break
             }
         }
     }
@@ -118,7 +123,10 @@ extension SimScheduler {
             }
             return .bound(node: node)
         } catch let error as KubeClientError where error.isConflict {
-            return .bound(node: node)  // bound meanwhile (or being deleted): the watch will tell
+            // As kube-scheduler, a failed binding is forgotten and the pod requeued; if it was
+            // bound meanwhile, the watch shows it and it leaves the queue. (Taking a 409 for
+            // "bound" kept a pod whose binding had failed out of the queue for good.)
+            return .requeued
         } catch {
             return .failed(message: "Binding rejected: \(Self.text(of: error))")
         }
