@@ -69,6 +69,8 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // Calls admission webhooks (ValidatingWebhookConfiguration) as kube-apiserver does.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // Certificates for `withServer(tls:)` only; production targets do not import KubeSim.
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
