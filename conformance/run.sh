@@ -26,7 +26,7 @@ run_session() { # run_session <name> <command...>: each session gets a fresh ser
     wait "$server" 2>/dev/null
 }
 
-kubectl_session() { conformance/kubectl.sh "$2" "$1"; }
+kubectl_session() { conformance/kubectl.sh "$2" "$1" "$n8s"; }
 
 run_session "official Python client" .venv/bin/python conformance/python_client.py
 run_session "kubectl 1.20 (Debian kubernetes-client)" kubectl_session .tools/kubectl-1.20

@@ -52,7 +52,7 @@ struct AdmissionWebhookTests {
                 _ = try sim.create(ValidatingWebhookConfiguration.self, Self.configuration(url: "https://127.0.0.1:\(port)/validate-quota", ca: tls.caCertificatePEM))
                 let quotas = client.resource(ElasticQuota.self, in: "team")
                 let refused = await Self.status { _ = try await quotas.create(Self.quota("q", in: "team", min: 40, max: 20)) }
-                #expect(refused?.code == 422 && refused?.reason == "Invalid", "the webhook's own code and reason pass through")
+                #expect(refused?.code == 403 && refused?.reason == "Forbidden", "the webhook's own code and reason pass through")
                 let message = refused?.message ?? ""
                 #expect(message.hasPrefix("admission webhook \"quota.n8s.nebuly.ai\" denied the request: "), "\(message)")
                 #expect(message.contains("spec.max"), "\(message)")
@@ -66,7 +66,7 @@ struct AdmissionWebhookTests {
                 var current = try await quotas.get("q")
                 current.spec.min = OFixtures.gb(80)
                 let update = await Self.status { _ = try await quotas.update(current) }
-                #expect(update?.code == 422 && (update?.message ?? "").contains("spec.max"), "\(String(describing: update))")
+                #expect(update?.code == 403 && (update?.message ?? "").contains("spec.max"), "\(String(describing: update))")
                 // The status subresource is not in the rules: the operator's writes pass untouched.
                 current = try await quotas.get("q")
                 current.status = .init(used: OFixtures.gb(10))
@@ -122,7 +122,7 @@ struct AdmissionWebhookTests {
                 #expect(unrouted?.code == 500 && (unrouted?.message ?? "").contains("n8s-system/n8s-operator:443"), "\(String(describing: unrouted))")
                 sim.routeService(namespace: "n8s-system", name: "n8s-operator", to: "127.0.0.1:\(port)")
                 let refused = await Self.status { _ = try await quotas.create(Self.quota("q", in: "team", min: 2, max: 1)) }
-                #expect(refused?.code == 422 && (refused?.message ?? "").contains("denied the request: "), "\(String(describing: refused))")
+                #expect(refused?.code == 403 && (refused?.message ?? "").contains("denied the request: "), "\(String(describing: refused))")
                 _ = try await quotas.create(Self.quota("q", in: "team", min: 1, max: 2))
             }
         }
