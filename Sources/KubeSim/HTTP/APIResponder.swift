@@ -13,6 +13,8 @@ struct APIResponder: Sendable {
     var authentication: KubeSimAuthentication? = nil
     /// Whether connections are TLS, so a client certificate may name the caller.
     var readsPeerCertificate = false
+    /// Serving ``KubeSimTransport`` (no connection): a watch ends when its writing task is cancelled.
+    var isInProcess = false
     /// Largest request body accepted (kube-apiserver's limit is 3 MiB).
     static let maxBodyBytes = 3 * 1024 * 1024
 
@@ -164,9 +166,9 @@ struct APIResponder: Sendable {
         let channel = try sim.watch(type, namespace: namespace, options: options)
         let sim = self.sim
         let timeout = Duration.seconds(options.timeoutSeconds ?? 1800)
+        let isInProcess = self.isInProcess
         let body = ResponseBody { writer in
-            // A client that goes away ends its watch at once, even when no event is due.
-            try await request.body.consumeWithInboundCloseHandler { _ in
+            func pump(_ writer: inout any ResponseBodyWriter) async {
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask {
                         try? await sim.clock.sleep(for: timeout)
@@ -188,8 +190,17 @@ struct APIResponder: Sendable {
                     sim.release(channel)
                     group.cancelAll()
                 }
-            } onInboundClosed: {
-                sim.release(channel)
+            }
+            if isInProcess {
+                // In process, a client that goes away cancels the task writing its watch.
+                await withTaskCancellationHandler { await pump(&writer) } onCancel: { sim.release(channel) }
+            } else {
+                // A client that goes away ends its watch at once, even when no event is due.
+                try await request.body.consumeWithInboundCloseHandler { _ in
+                    await pump(&writer)
+                } onInboundClosed: {
+                    sim.release(channel)
+                }
             }
             try await writer.finish(nil)
         }
