@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts `n8s sim apiserver` and runs the real clients' scripted sessions against it:
-# the official Python client, Debian's kubectl 1.20, and the system kubectl when there is one.
+# the official Python client, Debian's kubectl 1.20, and the system kubectl when there is one;
+# then `n8s plan --kubeconfig` on a snapshot loaded with kubectl 1.20 (conformance/plan.sh).
 # Usage: conformance/run.sh <path to the n8s binary>
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,9 +28,11 @@ run_session() { # run_session <name> <command...>: each session gets a fresh ser
 }
 
 kubectl_session() { conformance/kubectl.sh "$2" "$1" "$n8s"; }
+plan_session() { conformance/plan.sh "$2" "$1" "$n8s"; }
 
 run_session "official Python client" .venv/bin/python conformance/python_client.py
 run_session "kubectl 1.20 (Debian kubernetes-client)" kubectl_session .tools/kubectl-1.20
+run_session "n8s plan --kubeconfig after kubectl 1.20 apply = n8s plan --snapshot" plan_session .tools/kubectl-1.20
 if command -v kubectl >/dev/null; then
     run_session "kubectl $(kubectl version --client -o json 2>/dev/null | grep -o '"gitVersion": *"[^"]*"' | cut -d'"' -f4) (system)" kubectl_session kubectl
 fi

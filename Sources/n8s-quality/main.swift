@@ -65,7 +65,7 @@ print("instances: \(report.instances) (seeds \(first)..<\(first + count)), exact
 print(String(
     format: "(1) pods fitted: planner %d, optimum %d, aggregate ratio %.4f%% (target >= 99.5%%); not optimal on %d instance(s)",
     report.planned, report.optimal, report.ratio * 100, report.nonOptimalFitted))
-print("    worst instance: \(worst(report.worst))")
+print("    worst instance (pods fitted at the highest priority where planner and optimum differ): \(worst(report.worst))")
 print(String(
     format: "(2) where (1) ties (%d instances): destroyed+changed planner %d, optimum %d, ratio %.4f; not optimal on %d (%.2f%%, target <= 1%%)",
     report.tiesOnFitted, report.changes, report.optimalChanges, report.changesRatio, report.nonOptimalChanges,

@@ -150,6 +150,13 @@ struct SimRun: AsyncParsableCommand {
             let index = try HTMLReport.write(results, title: "n8s simulation: \(base.name)", to: report)
             if output == .table { Console.line("\nreport: \(index)") } else { Console.error("report: \(index)") }
         }
+        for summary in summaries {
+            let waiting = (summary.stillPending ?? [:]).sorted { $0.key < $1.key }
+            guard !waiting.isEmpty else { continue }
+            Console.error("[\(summary.label)] still pending at the end (latest Event):")
+            for (pod, why) in waiting.prefix(10) { Console.error("  \(pod): \(why.isEmpty ? "(no Event)" : why)") }
+            if waiting.count > 10 { Console.error("  ... and \(waiting.count - 10) more (results.json: stillPending)") }
+        }
         if let bad = summaries.first(where: { $0.violations.total > 0 }) {
             let kinds = SafetyViolations.Kind.allCases.filter { bad.violations[$0] > 0 }.map { "\($0.rawValue) \(bad.violations[$0])" }
             Console.error("error: n8s broke its first rule in run \(bad.label): \(kinds.joined(separator: ", "))")

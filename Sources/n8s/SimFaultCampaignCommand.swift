@@ -14,8 +14,9 @@ struct SimFaultCampaign: AsyncParsableCommand {
             Each trial is a small generated cluster (A30, A100-40GB or H100-80GB; 1-3 nodes of 1-2
             GPUs) with pods of mixed profiles that all fit together, under the standard faults (10%
             API errors for every component, watch drops and 410 expiries every minute, agent and
-            partitioner kills every 2 simulated minutes on average, two partitioner replicas) for
-            the first 4 simulated minutes of 10. A trial converges
+            partitioner kills every 2 simulated minutes on average, two partitioner replicas, node
+            reboots every 10 minutes on average, 10% of device plugin starts crashing) for the first
+            4 simulated minutes of 10. A trial converges
             when no pod is left pending that the planner could still place on the final cluster.
             Prints: trials, kills, injected API faults, pods scheduled, violations of each kind,
             trials that did not converge, failed runs. Exits 1 unless violations, non-converged

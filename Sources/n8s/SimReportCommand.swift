@@ -34,6 +34,15 @@ struct SimReport: AsyncParsableCommand {
         case .table: print(SimulationSummary.compare(runs.map(\.summary)))
         case .json: print(try SimulationSummary.json(runs.map(\.summary)))
         }
+        // Same workload, several runs: which pods the first run scheduled and another did not.
+        if let first = runs.first {
+            for (i, other) in runs.enumerated().dropFirst() {
+                let missed = first.scheduledPods.subtracting(other.scheduledPods).sorted()
+                let line = "run \(i + 1) (\(other.summary.label)) left pending \(missed.count) pod(s) that run 1 (\(first.summary.label)) scheduled"
+                    + (missed.isEmpty ? "" : ": " + missed.prefix(20).joined(separator: ", ") + (missed.count > 20 ? ", ..." : ""))
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+        }
         if let report {
             let index = try HTMLReport.write(runs, title: title, to: report)
             if output == .table { print("\nreport: \(index)") } else { FileHandle.standardError.write(Data("report: \(index)\n".utf8)) }

@@ -43,6 +43,7 @@ struct FaultPlanTests {
         #expect(f.watchDropEvery == .seconds(120) && f.watchExpiryShare == 0.5)
         #expect(f.agentKillEvery == .seconds(600) && f.partitionerKillEvery == .seconds(600) && f.restartDelay == .seconds(5))
         #expect(f.partitionerReplicas == 2 && f.devicePluginRestart == .seconds(30) && f.kubeletAdvertiseDelay == .seconds(20))
+        #expect(f.nodeRebootEvery == .seconds(1800) && f.nodeDownFor == .seconds(60) && f.devicePluginCrashShare == 0.2)
         #expect(!f.isEmpty)
     }
 
@@ -63,6 +64,9 @@ struct FaultPlanTests {
             ("faults:\n  kills:\n    agentEvery: 1m\n", "faults.kills.agentEvery"),
             ("faults:\n  watchDrops:\n    every: soon\n", "faults.watchDrops.every"),
             ("faults:\n  partitionerReplicas: 9\n", "faults.partitionerReplicas"),
+            ("faults:\n  reboots:\n    every: 0s\n", "faults.reboots.every"),
+            ("faults:\n  reboots:\n    every: 1m\n    down: 1m\n", "faults.reboots.down"),
+            ("faults:\n  devicePluginCrashShare: 1.5\n", "faults.devicePluginCrashShare"),
         ])
     func errors(text: String, field: String) {
         #expect {

@@ -47,6 +47,34 @@ struct SimulationRunTests {
         #expect(s.allocationRatioMax > 0)
     }
 
+    @Test("node reboots and crashing device plugin starts: pods on a rebooted node are lost to it, the rest all run, no violation")
+    func reboots() async throws {
+        let scenario = try Scenario(yaml: """
+            name: reboots
+            timeScale: 30
+            stopAfter: 9m
+            batchWindow: {timeout: 10s, idle: 2s}
+            timing: {kubeletStatusDelay: 1s, devicePluginRestart: 3s, migReconfiguration: 2s}
+            scheduler: {flushInterval: 5s}
+            nodes:
+              - {name: gpu, count: 2, gpuProduct: NVIDIA-H100-80GB-HBM3, gpusPerNode: 1, cpu: "64", memory: 256Gi}
+            pods:
+              - {name: small, mig: 1g.10gb, duration: 60s, count: 12, every: 20s, cpu: 500m, memory: 1Gi}
+            faults:
+              seed: 3
+              reboots: {every: 90s, downFor: 20s}
+              devicePluginCrashShare: 0.3
+              activeFor: 4m
+            """, catalog: Self.catalog)
+        let result = try await SimulationRun(scenario: scenario, catalog: Self.catalog).run()
+        let s = result.summary
+        #expect(s.faults.reboots > 0, "\(s.table)")
+        #expect(s.faults.pluginCrashes > 0, "\(s.table)")
+        #expect(s.violations.total == 0, "\(s.violations.line)")
+        #expect(s.podsArrived == 12)
+        #expect(s.podsPending == 0, "\(s.table)\n\(s.stillPending ?? [:])")
+    }
+
     @Test("static: the fixed layout serves what fits, never changes, and the rest stays pending")
     func fixed() async throws {
         var scenario = try Self.scenario(.fixed(["1g.10gb": 7]))

@@ -1,4 +1,5 @@
 import KubeCore
+import Synchronization
 
 /// Typed conveniences over the JSON operations, for tests and for seeding a simulation.
 extension KubeSim {
@@ -48,7 +49,44 @@ extension KubeSim {
         do { return try KubeJSON.value(of: object) } catch { throw .badRequest("cannot encode the object: \(error)") }
     }
 
-    private func typed<R: Decodable>(_ type: R.Type, _ value: JSONValue) throws(APIStatus) -> R {
-        do { return try KubeJSON.typed(R.self, from: value) } catch { throw .internalError("stored object is not a \(R.self): \(error)") }
+    private func typed<R: Decodable & Sendable>(_ type: R.Type, _ value: JSONValue) throws(APIStatus) -> R {
+        let key = TypedCache.key(R.self, value)
+        if let key, let hit = typedCache.value(R.self, key) { return hit }
+        let decoded: R
+        do { decoded = try KubeJSON.typed(R.self, from: value) } catch { throw .internalError("stored object is not a \(R.self): \(error)") }
+        if let key { typedCache.store(decoded, key) }
+        return decoded
+    }
+}
+
+/// Typed values of stored objects, so that the simulation's many direct reads (each simulated
+/// kubelet lists its node's pods every tick) decode an object once per version, not once per read.
+///
+/// Safe because a stored object never changes under the same `metadata.resourceVersion` (every
+/// write stores a new version) and `metadata.uid` tells a recreated object from the old one.
+/// Bounded: past ``limit`` entries the cache starts again from empty.
+final class TypedCache: Sendable {
+    struct Key: Hashable {
+        let type: ObjectIdentifier
+        let uid: String
+        let resourceVersion: String
+    }
+
+    static let limit = 50_000
+    private let entries = Mutex<[Key: any Sendable]>([:])
+
+    /// `nil` for an object without uid or resourceVersion (not cached).
+    static func key<R>(_ type: R.Type, _ value: JSONValue) -> Key? {
+        guard let meta = value["metadata"], let uid = meta["uid"]?.stringValue, let rv = meta["resourceVersion"]?.stringValue else { return nil }
+        return Key(type: ObjectIdentifier(R.self), uid: uid, resourceVersion: rv)
+    }
+
+    func value<R>(_ type: R.Type, _ key: Key) -> R? { entries.withLock { $0[key] } as? R }
+
+    func store<R: Sendable>(_ value: R, _ key: Key) {
+        entries.withLock { e in
+            if e.count >= Self.limit { e.removeAll(keepingCapacity: true) }
+            e[key] = value
+        }
     }
 }

@@ -22,6 +22,8 @@ public final class KubeSim: Sendable {
     public let watchBufferLimit: Int
 
     let state: Mutex<State>
+    /// Typed values of stored objects, by type, uid and resourceVersion (see ``TypedCache``).
+    let typedCache = TypedCache()
 
     public init(clock: any KubeClock = SystemClock(), historyLimit: Int = 100_000, watchBufferLimit: Int = 200_000) {
         self.clock = clock

@@ -37,6 +37,23 @@ enum CheapestChange {
 
     static let workLimit = 4_000_000
 
+    /// What a GPU's options depend on besides the demand: GPUs with equal keys (same model, same
+    /// instances, none claimed yet) have the same options. The room weights are one vector per
+    /// model in a plan (``PlanningState``), so a cache lives for one plan.
+    struct OptionsKey: Hashable {
+        var model: String
+        var kept: [InstanceState]
+        var claimed: [Bool]
+        var isChangeable: Bool
+        var isEmptyOriginal: Bool
+        var keys: [String]
+        var cap: [Int]
+        var destroyBudget: Int
+    }
+
+    /// Options already listed in one plan (`nil`: too many to list).
+    typealias OptionsCache = [OptionsKey: [Option]?]
+
     /// Lexicographic (destroyed, changed, −room).
     static func isBetter(_ a: (Int, Int, Double), than b: (Int, Int, Double)) -> Bool {
         if a.0 != b.0 { return a.0 < b.0 }
@@ -50,12 +67,23 @@ enum CheapestChange {
     ///   - destroyBudget: most free instances the answer may destroy (the greedy answer's count).
     /// - Returns: the GPUs' states after the cheapest change, or `nil` when the demand cannot be
     ///   met within the budget or the search would be too large.
-    static func resolve(original: [GPUPlanState], demand: [String: Int], destroyBudget: Int) -> [GPUPlanState]? {
+    ///   - cache: options of GPUs seen before in the same plan (``OptionsKey``).
+    static func resolve(original: [GPUPlanState], demand: [String: Int], destroyBudget: Int, cache: inout OptionsCache) -> [GPUPlanState]? {
         let keys = demand.keys.sorted()
         let cap = keys.map { demand[$0] ?? 0 }
         var options: [[Option]] = []
         for g in original {
-            guard let o = self.options(g, keys: keys, cap: cap, destroyBudget: destroyBudget) else { return nil }
+            let key = OptionsKey(
+                model: g.space.model.id, kept: g.kept, claimed: g.claimed, isChangeable: g.isChangeable,
+                isEmptyOriginal: g.original.isEmpty, keys: keys, cap: cap, destroyBudget: destroyBudget)
+            let listed: [Option]?
+            if let known = cache[key] {
+                listed = known
+            } else {
+                listed = self.options(g, keys: keys, cap: cap, destroyBudget: destroyBudget)
+                cache[key] = .some(listed)
+            }
+            guard let o = listed else { return nil }
             options.append(o)
         }
         var radix: [Int] = []
@@ -67,17 +95,18 @@ enum CheapestChange {
         }
         guard states * max(1, options.reduce(0) { $0 + $1.count }) <= workLimit else { return nil }
         func encode(_ v: [Int]) -> Int { zip(v, radix).reduce(0) { $0 + $1.0 * $1.1 } }
-        func decode(_ s: Int) -> [Int] { cap.indices.map { (s / radix[$0]) % (cap[$0] + 1) } }
 
         let infinite = (Int.max, Int.max, -Double.infinity)
         var best = [(Int, Int, Double)](repeating: infinite, count: states)
         best[encode(cap)] = (0, 0, 0)
         var parents: [[(state: Int32, option: Int32)]] = []
+        var remaining = [Int](repeating: 0, count: cap.count)
         for gpuOptions in options {
             var next = [(Int, Int, Double)](repeating: infinite, count: states)
             var parent = [(state: Int32, option: Int32)](repeating: (-1, -1), count: states)
+            let codes = gpuOptions.map { encode($0.supply) }
             for s in 0..<states where best[s].0 != Int.max {
-                let remaining = decode(s)
+                for i in cap.indices { remaining[i] = (s / radix[i]) % (cap[i] + 1) }
                 for (k, o) in gpuOptions.enumerated() {
                     var fits = true
                     for i in remaining.indices where o.supply[i] > remaining[i] {
@@ -85,7 +114,7 @@ enum CheapestChange {
                         break
                     }
                     guard fits else { continue }
-                    let t = s - encode(o.supply)
+                    let t = s - codes[k]
                     let value = (best[s].0 + o.destroyed, best[s].1 + o.changed, best[s].2 + o.room)
                     if next[t].0 == Int.max || isBetter(value, than: next[t]) {
                         next[t] = value

@@ -51,6 +51,13 @@ public struct NodeView: Sendable {
         self.init(node, lookups: &lookups)
     }
 
+    /// The views of many nodes, compiling each GPU model's placement rules once for all of them
+    /// (``init(_:catalog:)`` per node compiles them per node).
+    public static func views(of nodes: [Node], catalog: MIGCatalog) -> [NodeView] {
+        var lookups = CatalogLookups(catalog)
+        return nodes.map { NodeView($0, lookups: &lookups) }
+    }
+
     /// As ``init(_:catalog:)``, sharing catalog look-ups across the nodes of a snapshot.
     init(_ node: Node, lookups: inout CatalogLookups) {
         let labels = node.metadata.labels ?? [:]

@@ -23,6 +23,9 @@ import KubeCore
 /// node.
 public struct PartitionPlanner: Sendable {
     public var catalog: MIGCatalog
+    /// Whether step (a') runs (``Engine/repair(pending:initial:lean:outcomes:)``); tests turn it
+    /// off to show what the greedy pass alone gives.
+    var isRepairing = true
 
     public init(catalog: MIGCatalog) { self.catalog = catalog }
 
@@ -40,14 +43,36 @@ public struct PartitionPlanner: Sendable {
         // Small batches also try seeded shuffles within each priority level (cheap, and closes most
         // of the gap to the exhaustive optimum); large ones keep the three fixed orders.
         let orders: [Order] = pending.count <= 64
-            ? [.smallFirst, .leanFirst, .largeFirst, .constrainedFirst] + (1...16).map { Order.shuffled(seed: UInt64($0)) }
-            : pending.count <= 1_000 ? [.smallFirst, .leanFirst, .largeFirst, .constrainedFirst] : [.smallFirst]
+            ? [.smallFirst, .leanFirst, .scarceFirst, .largeFirst, .constrainedFirst] + (1...16).map { Order.shuffled(seed: UInt64($0)) }
+            : pending.count <= 1_000 ? [.smallFirst, .leanFirst, .scarceFirst, .largeFirst, .constrainedFirst] : [.smallFirst]
         let shapes = shapes(of: pending)
-        let lean = footprints(of: pending, on: state.nodes)
+        let (lean, scarce) = footprints(of: pending, on: state.nodes)
+        // Pods that fit no node even alone, counted once the first order has left them out: when
+        // every other pod fits without a destroy, the other orders cannot do better.
+        var cannotFit: Int?
+        var bestOrder = orders[0]
+        // Small batches repair the placement of every order (cheap); larger ones only the best.
+        let repairsEach = isRepairing && pending.count <= 64
         for order in orders {
-            let result = run(state, pending: pending, shapes: shapes, lean: lean, order: order, planID: planID)
-            if best == nil || result.plan.score.isBetter(than: best!.plan.score) { best = result }
-            if best!.plan.score.fitted == pending.count && best!.plan.score.freeInstancesDestroyed == 0 { break }
+            let result = run(state, pending: pending, shapes: shapes, lean: lean, scarce: scarce, order: order, repair: repairsEach, planID: planID)
+            if best == nil || result.plan.score.isBetter(than: best!.plan.score) { (best, bestOrder) = (result, order) }
+            // Only worth counting when another order or the repair could still run.
+            if cannotFit == nil && (orders.count > 1 || isRepairing && pending.count <= Self.repairLimit) {
+                var statics: [ConstraintKey: [Bool]] = [:]
+                cannotFit = result.plan.pods.indices.filter { i in
+                    guard !result.plan.pods[i].fits else { return false }
+                    let key = ConstraintKey(pending[i].spec)
+                    if statics[key] == nil { statics[key] = state.nodes.map { NodeFit.staticFailure(of: pending[i].spec, on: $0.node) == nil } }
+                    return !Engine.fitsAlone(pending[i], passes: statics[key] ?? [], on: state.nodes)
+                }.count
+            }
+            if best!.plan.score.fitted + (cannotFit ?? 0) >= pending.count && best!.plan.score.freeInstancesDestroyed == 0 { break }
+        }
+        if let b = best, isRepairing, !repairsEach, pending.count <= Self.repairLimit,
+            b.plan.score.fitted + (cannotFit ?? 0) < pending.count || b.plan.score.freeInstancesDestroyed > 0
+        {
+            let repaired = run(state, pending: pending, shapes: shapes, lean: lean, scarce: scarce, order: bestOrder, repair: true, planID: planID)
+            if repaired.plan.score.isBetter(than: b.plan.score) { best = repaired }
         }
         guard let chosen = best else { return finish(state, outcomes: [], fitted: [:], planID: planID) }
         var plan = chosen.plan
@@ -77,13 +102,18 @@ public struct PartitionPlanner: Sendable {
         }
     }
 
+    /// Largest batch the repair pass (``Engine/repair(pending:initial:lean:outcomes:)``) runs on.
+    static let repairLimit = 1_000
+
     /// Orders tried within one priority level; the best plan by the objective wins. Batches over 1,000 pods use small-first only.
     /// `leanFirst`: smallest footprint first (MIG compute slices, CPU and memory, each relative to
     /// what an average node offers), so that where CPU or memory run short more pods fit.
-    enum Order { case smallFirst, leanFirst, largeFirst, constrainedFirst, shuffled(seed: UInt64) }
+    /// `scarceFirst`: smallest footprint with each resource weighed by how short it runs.
+    enum Order { case smallFirst, leanFirst, scarceFirst, largeFirst, constrainedFirst, shuffled(seed: UInt64) }
 
     private func run(
-        _ initial: PlanningState, pending: [PendingPod], shapes: [(units: Int, flexibility: Int)], lean: [Double], order: Order,
+        _ initial: PlanningState, pending: [PendingPod], shapes: [(units: Int, flexibility: Int)], lean: [Double], scarce: [Double],
+        order: Order, repair: Bool,
         planID: String
     ) -> (plan: Plan, nodes: [PlanningNode]) {
         var state = initial
@@ -97,6 +127,7 @@ public struct PartitionPlanner: Sendable {
             case .smallFirst: if keys[a].units != keys[b].units { return keys[a].units < keys[b].units }
             case .largeFirst: if keys[a].units != keys[b].units { return keys[a].units > keys[b].units }
             case .leanFirst: if lean[a] != lean[b] { return lean[a] < lean[b] }
+            case .scarceFirst: if scarce[a] != scarce[b] { return scarce[a] < scarce[b] }
             case .constrainedFirst:
                 if keys[a].flexibility != keys[b].flexibility { return keys[a].flexibility < keys[b].flexibility }
             case .shuffled: if keys[a].random != keys[b].random { return keys[a].random < keys[b].random }
@@ -111,6 +142,11 @@ public struct PartitionPlanner: Sendable {
             fitted[pending[i].priority, default: 0] += result.fits ? 1 : 0
         }
         var placed = outcomes.compactMap { $0 }
+        if repair {
+            engine.repair(pending: pending, initial: initial.nodes, lean: scarce, outcomes: &placed)
+            fitted = [:]
+            for (i, o) in placed.enumerated() { fitted[pending[i].priority, default: 0] += o.fits ? 1 : 0 }
+        }
         state.nodes = engine.nodes
         cheapen(&state.nodes, from: initial.nodes, pending: pending, outcomes: &placed)
         return (finish(state, outcomes: placed, fitted: fitted, planID: planID), state.nodes)
@@ -122,12 +158,13 @@ public struct PartitionPlanner: Sendable {
     private func cheapen(_ nodes: inout [PlanningNode], from initial: [PlanningNode], pending: [PendingPod], outcomes: inout [Plan.PodOutcome]) {
         var podsOn: [String: [Int]] = [:]
         for (i, o) in outcomes.enumerated() where o.fits { if let n = o.node { podsOn[n, default: []].append(i) } }
+        var cache = CheapestChange.OptionsCache()
         for n in nodes.indices where nodes[n].hasChangedGPU {
             let here = podsOn[nodes[n].name] ?? []
             var demand: [String: Int] = [:]
             for i in here { for (p, c) in pending[i].devices { demand[p, default: 0] += c } }
             let budget = nodes[n].gpus.reduce(0) { $0 + $1.destroyed.count }
-            guard let gpus = CheapestChange.resolve(original: initial[n].gpus, demand: demand, destroyBudget: budget) else { continue }
+            guard let gpus = CheapestChange.resolve(original: initial[n].gpus, demand: demand, destroyBudget: budget, cache: &cache) else { continue }
             nodes[n].place(gpus: gpus)
             // Existing instances handed out, by profile: pods that need nothing else fit without a change.
             var handed: [String: Int] = [:]
@@ -155,19 +192,38 @@ public struct PartitionPlanner: Sendable {
         }
     }
 
-    /// Each pod's footprint: compute slices / 7 + CPU and memory over the mean free on the nodes.
-    private func footprints(of pending: [PendingPod], on nodes: [PlanningNode]) -> [Double] {
-        func mean(_ name: String) -> Double {
-            let values = nodes.compactMap { $0.free[name] }.map { Double($0.nanos) }
-            return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+    /// Each pod's footprint: compute slices / 7 + CPU and memory over the mean free on the nodes
+    /// (`lean`); and the same terms each weighed by how short that resource runs, the batch's
+    /// total request over the nodes' total free, between 0.1 and 10 (`scarce`): where CPU is
+    /// three times oversubscribed and GPUs are not, CPU decides which pods are small.
+    private func footprints(of pending: [PendingPod], on nodes: [PlanningNode]) -> (lean: [Double], scarce: [Double]) {
+        func total(_ name: String) -> Double {
+            nodes.reduce(0.0) { sum, node in sum + max(0, Double(node.free[name]?.nanos ?? 0)) }
         }
-        let (cpu, memory) = (mean("cpu"), mean("memory"))
-        return pending.map { pod in
-            var f = Double(units(pod)) / 7
-            if cpu > 0 { f += Double(pod.requests["cpu"].nanos) / cpu }
-            if memory > 0 { f += Double(pod.requests["memory"].nanos) / memory }
-            return f
+        let count = Double(max(1, nodes.count))
+        let (cpu, memory) = (total("cpu") / count, total("memory") / count)
+        let slices = Double(nodes.reduce(0) { $0 + $1.gpus.reduce(0) { $0 + $1.space.model.computeSlices } })
+        var demand = (cpu: 0.0, memory: 0.0, units: 0.0)
+        for pod in pending {
+            demand.cpu += Double(pod.requests["cpu"].nanos)
+            demand.memory += Double(pod.requests["memory"].nanos)
+            demand.units += Double(units(pod))
         }
+        func pressure(_ asked: Double, _ offered: Double) -> Double { offered > 0 ? min(10, max(0.1, asked / offered)) : 1 }
+        let weights = (
+            cpu: pressure(demand.cpu, cpu * count), memory: pressure(demand.memory, memory * count), units: pressure(demand.units, slices)
+        )
+        var lean: [Double] = []
+        var scarce: [Double] = []
+        for pod in pending {
+            let terms = (
+                units: Double(units(pod)) / 7, cpu: cpu > 0 ? Double(pod.requests["cpu"].nanos) / cpu : 0,
+                memory: memory > 0 ? Double(pod.requests["memory"].nanos) / memory : 0
+            )
+            lean.append(terms.units + terms.cpu + terms.memory)
+            scarce.append(weights.units * terms.units + weights.cpu * terms.cpu + weights.memory * terms.memory)
+        }
+        return (lean, scarce)
     }
 
     /// Fewest allowed starts of `profile` on any catalog model (4g/7g: 1, 3g: 2, 1g: 7).

@@ -11,7 +11,7 @@ struct PlacementCost: Comparable, Hashable, Sendable {
 }
 
 /// Scheduling constraints of a pod: pods with equal keys pass the same static predicates.
-private struct ConstraintKey: Hashable {
+struct ConstraintKey: Hashable {
     var selector: [String: String]?
     var affinity: Affinity?
     var tolerations: [Toleration]?
@@ -31,7 +31,7 @@ private struct IndexKey: Hashable {
 }
 
 /// The static predicates of one ``ConstraintKey`` on every node.
-private struct StaticFit {
+struct StaticFit {
     var passes: [Bool]
     var eligible: Int
     /// The first failure in node order, for the reason when no node is eligible.
@@ -119,7 +119,7 @@ extension PartitionPlanner {
 
         /// The static predicates of `constraints` on every node, computed once per key.
         /// - Complexity: O(nodes) the first time, O(1) after.
-        private mutating func staticFit(_ constraints: ConstraintKey, _ spec: PodSpec) -> StaticFit {
+        mutating func staticFit(_ constraints: ConstraintKey, _ spec: PodSpec) -> StaticFit {
             if let known = statics[constraints] { return known }
             var fit = StaticFit(passes: [], eligible: 0, firstFailure: nil)
             fit.passes.reserveCapacity(nodes.count)

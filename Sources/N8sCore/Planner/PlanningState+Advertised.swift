@@ -32,3 +32,16 @@ extension PlanningState {
         return out
     }
 }
+
+extension PartitionPlanner {
+    /// The free instances each node's agent reports beyond what the node advertises
+    /// (``Plan/Disagreement``), for a snapshot, without planning: what the partitioner's node
+    /// condition says between batches.
+    /// - Parameters:
+    ///   - nodes: the snapshot's nodes (skipped ones have none).
+    ///   - pods: the snapshot's pods; bound, non-terminal ones count against their node.
+    /// - Complexity: O(nodes × GPUs × instances + pods).
+    public func disagreements(nodes: [Node], pods: [Pod]) -> [Plan.Disagreement] {
+        PlanningState(nodes: nodes, pods: pods, catalog: catalog).disagreements
+    }
+}

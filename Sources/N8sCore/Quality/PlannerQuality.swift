@@ -120,8 +120,15 @@ public enum PlannerQuality {
         public var total: Int { fitted.values.reduce(0, +) }
 
         /// Objective (1) alone: equal pods fitted at every priority.
-        public func tiesOnFitted(_ other: Objective) -> Bool {
-            Set(fitted.keys).union(other.fitted.keys).allSatisfy { (fitted[$0] ?? 0) == (other.fitted[$0] ?? 0) }
+        public func tiesOnFitted(_ other: Objective) -> Bool { firstDifference(from: other) == nil }
+
+        /// The highest priority at which the pods fitted differ, with both counts (objective (1)
+        /// compares from the highest priority down); `nil` when they tie.
+        public func firstDifference(from other: Objective) -> (priority: Int32, mine: Int, theirs: Int)? {
+            for p in Set(fitted.keys).union(other.fitted.keys).sorted(by: >) where (fitted[p] ?? 0) != (other.fitted[p] ?? 0) {
+                return (p, fitted[p] ?? 0, other.fitted[p] ?? 0)
+            }
+            return nil
         }
     }
 
@@ -132,7 +139,8 @@ public enum PlannerQuality {
         public var planned = 0
         public var optimal = 0
         public var nonOptimalFitted = 0
-        /// The instance with the lowest planned/optimum ratio: seed, planned, optimum.
+        /// The instance with the lowest planned/optimum ratio at the highest priority where they
+        /// differ: seed, planned and optimum at that priority.
         public var worst: (seed: UInt64, planned: Int, optimum: Int)?
         /// Objective (2), over instances where (1) ties: destroyed + changed, planner and optimum.
         public var tiesOnFitted = 0
@@ -173,10 +181,14 @@ public enum PlannerQuality {
             report.planned += mine.total
             report.optimal += best.total
             report.violations += violations(plan, inst, seed: seed)
-            if mine.total > best.total { report.violations.append("seed \(seed): planned \(mine.total) > optimum \(best.total)") }
-            if !mine.tiesOnFitted(best) { report.nonOptimalFitted += 1 }
-            if ratio(mine.total, best.total) < ratio(report.worst?.planned ?? 1, report.worst?.optimum ?? 1) || report.worst == nil {
-                report.worst = (seed, mine.total, best.total)
+            let difference = mine.firstDifference(from: best)
+            if let d = difference, d.mine > d.theirs {
+                report.violations.append("seed \(seed): planned \(mine.fitted) beats the optimum \(best.fitted) at priority \(d.priority)")
+            }
+            if difference != nil { report.nonOptimalFitted += 1 }
+            let (planned, optimum) = difference.map { ($0.mine, $0.theirs) } ?? (mine.total, best.total)
+            if report.worst == nil || ratio(planned, optimum) < ratio(report.worst?.planned ?? 1, report.worst?.optimum ?? 1) {
+                report.worst = (seed, planned, optimum)
             }
             guard mine.tiesOnFitted(best) else { continue }
             report.tiesOnFitted += 1

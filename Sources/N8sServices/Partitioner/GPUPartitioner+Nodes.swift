@@ -100,9 +100,24 @@ extension GPUPartitioner {
     }
 
     /// Writes `N8sMigPlanner` where it differs, with a Warning Event on the node when it turns
-    /// False. Each write is fenced (``PlannerCondition/fencedPatch(on:now:)``): refused when the
+    /// False or to `MigDevicesNotAdvertised`. Each write is fenced (``PlannerCondition/fencedPatch(on:now:)``): refused when the
     /// node's condition changed since it was read, as a deposed leader's would be.
-    func updateConditions(views: [NodeView], nodes: [Node], now: Date) async {
+    /// A node whose agent reports more free instances than it advertises (by the partitioner's
+    /// snapshot rule) for ``PlannerCondition/notAdvertisedGrace`` carries `MigDevicesNotAdvertised`
+    /// (True: still planned); not while it awaits the agent's echo (its layout is then the spec's,
+    /// which the device plugin cannot advertise yet).
+    func updateConditions(views: [NodeView], nodes: [Node], pods: [ObjectKey: Pod], now: Date) async {
+        let snap = snapshot(nodes: nodes, pods: pods, now: now)
+        let found = Dictionary(grouping: planner.disagreements(nodes: snap.nodes, pods: snap.pods), by: \.node)
+            .filter { name, _ in views.first { $0.name == name }?.isAwaitingEcho != true }
+        let disagreements = state.withLock { s -> [String: [Plan.Disagreement]] in
+            s.disagreeingSince = s.disagreeingSince.filter { found[$0.key] != nil }
+            for name in found.keys where s.disagreeingSince[name] == nil { s.disagreeingSince[name] = now }
+            return found.filter { name, _ in
+                guard let since = s.disagreeingSince[name] else { return false }
+                return now.timeIntervalSince(since) >= PlannerCondition.notAdvertisedGrace.seconds
+            }
+        }
         let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         state.withLock { $0.conditionRetryAt = nil }
         for view in views {
@@ -114,7 +129,8 @@ extension GPUPartitioner {
             if let f = failure, !f.isOver, now < f.until { backoff = (f.planID, f.until) }
             guard
                 let desired = PlannerCondition.desired(
-                    for: view, agent: agent, stalledPlan: stalledPlan, planAckTimeout: config.planAckTimeout, backoff: backoff),
+                    for: view, agent: agent, stalledPlan: stalledPlan, planAckTimeout: config.planAckTimeout, backoff: backoff,
+                    disagreements: disagreements[view.name] ?? []),
                 !desired.isCurrent(on: node)
             else { continue }
             let isRepeat = state.withLock { $0.conditions[view.name] == desired }
@@ -125,7 +141,7 @@ extension GPUPartitioner {
                 logger.info("node condition", metadata: [
                     "k8s.name": "\(view.name)", "condition": "\(PlannerCondition.type)", "reason": "\(desired.reason)",
                 ])
-                if !desired.isPlannable, desired.reason != "Stalled" {
+                if !desired.isPlannable && desired.reason != "Stalled" || desired.reason == PlannerCondition.notAdvertised {
                     await recorder.record(node, type: .warning, reason: desired.reason, message: desired.message)
                 }
             } catch {

@@ -43,7 +43,8 @@ extension GPUPartitioner {
         let viewsByName = Dictionary(views.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let nodesByName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for d in plan.disagreements {
-            guard let node = nodesByName[d.node] else { continue }
+            // A node awaiting the agent's echo is read from its spec, not advertised yet: no alarm.
+            guard let node = nodesByName[d.node], viewsByName[d.node]?.isAwaitingEcho != true else { continue }
             await recorder.record(node, type: .warning, reason: PlanNotes.notAdvertisedReason, message: "\(d); its free instances are held back until they agree")
         }
         var written: [String: String] = [:]
@@ -101,7 +102,7 @@ extension GPUPartitioner {
             // Pods fitting devices that exist already are tied to the plan still awaited, if any,
             // so that its failure releases them; else to no plan (an old plan's outcome is no news).
             let awaited = view?.isAwaitingEcho == true ? view?.annotations.specPlanID : nil
-            let planID = written[node] ?? awaited ?? "(existing devices)"
+            let planID = written[node] ?? awaited ?? Self.existingDevicesPlan
             let layout = layouts[node] ?? view.map { Self.layout(of: $0, after: nil) } ?? [:]
             let notes = PlanNotes.gpus(layout: layout, pods: fitted.map(\.1.devices))
             for ((pod, _), devices) in zip(fitted, notes) {

@@ -24,8 +24,9 @@ import Synchronization
 ///    `planAckTimeoutSeconds` is `Stalled` (condition, Event, reservations released, left out of
 ///    planning) and the plan is issued again under a new id with exponential backoff;
 /// 4. sets the node condition `N8sMigPlanner` where it changed (`AgentNotReady`, `Stalled`,
-///    `PlanFailed`, `UnknownModel`, `NoPlacementReport`, ... or `Plannable`), with an Event when
-///    it turns False; each write is a JSON Patch whose `test`s refuse it when the condition
+///    `PlanFailed`, `UnknownModel`, `NoPlacementReport`, ... or `Plannable`; True with
+///    `MigDevicesNotAdvertised` once the agent has reported free instances the node does not
+///    advertise for `PlannerCondition.notAdvertisedGrace`), with an Event when it turns False or to `MigDevicesNotAdvertised`; each write is a JSON Patch whose `test`s refuse it when the condition
 ///    changed since it was read (a deposed leader's write fails like its plan writes);
 /// 5. selects candidate pods and updates the batch window; when it is due, plans the batch and
 ///    writes each changed node in one JSON Patch (``PlanPatch``), then records Events;
@@ -62,6 +63,8 @@ public final class GPUPartitioner: Sendable {
         /// Nodes whose agent says it cannot act, as last seen (``AgentReadiness``).
         var agentBlocks: [String: AgentReadiness.Block] = [:]
         var failures: [String: NodeFailure] = [:]
+        /// Per node, the plan last seen echoed `Applied` and when it was first seen so.
+        var applied: [String: (planID: String, at: Date)] = [:]
         var window: BatchWindow
         var acks: [String: NodeAck] = [:]
         /// Bumped by every node change that matters (see ``ChangeRelevance``).
@@ -70,6 +73,8 @@ public final class GPUPartitioner: Sendable {
         var conditions: [String: PlannerCondition] = [:]
         /// When to try again a condition write that failed (refused by its `test`s, or an API error).
         var conditionRetryAt: Date?
+        /// Since when each node's agent report and allocatable have disagreed (``Plan/Disagreement``).
+        var disagreeingSince: [String: Date] = [:]
         /// Calls of ``reconcile()`` so far.
         var steps = 0
     }
@@ -155,12 +160,11 @@ public final class GPUPartitioner: Sendable {
         let allNodes = nodes.list().sorted { $0.name < $1.name }
         let allPods = pods.list()
         let podsByKey = Dictionary(allPods.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        let views = allNodes.filter { $0.metadata.labels?[MIGAnnotations.autoMIGEnabled] == "true" }
-            .map { NodeView($0, catalog: planner.catalog) }
-        releaseFinishedPlans(views: views, pods: podsByKey, now: now)
+        let views = NodeView.views(of: allNodes.filter { $0.metadata.labels?[MIGAnnotations.autoMIGEnabled] == "true" }, catalog: planner.catalog)
+        releaseFinishedPlans(views: views, nodes: allNodes, pods: podsByKey, now: now)
         await noteAgentReadiness(allNodes, pods: podsByKey, now: now)
         await trackAcks(views: views, nodes: allNodes, now: now)
-        await updateConditions(views: views, nodes: allNodes, now: now)
+        await updateConditions(views: views, nodes: allNodes, pods: podsByKey, now: now)
         let candidates = await selectCandidates(allPods, now: now)
         let due = state.withLock { s -> Bool in
             s.window.update(candidates: candidates, now: now)
@@ -175,7 +179,8 @@ public final class GPUPartitioner: Sendable {
     /// Releases reservations of pods whose plan the agent reported as failed (refunded: the node,
     /// not the pod, was the problem) and backs the node off; forgets bound and gone pods; ends
     /// backoffs on an `Applied` echo or when their time is over (a node change for waiting pods).
-    private func releaseFinishedPlans(views: [NodeView], pods: [ObjectKey: Pod], now: Date) {
+    private func releaseFinishedPlans(views: [NodeView], nodes: [Node], pods: [ObjectKey: Pod], now: Date) {
+        let nodesByName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         state.withLock { s in
             s.ledger.prune(pods: pods, now: now, ttl: config.plannedPodTTL)
             for (name, failure) in s.failures where !failure.isOver && now >= failure.until {
@@ -186,15 +191,22 @@ public final class GPUPartitioner: Sendable {
                 guard let echoed = view.annotations.statusPlanID, let outcome = view.annotations.outcome else { continue }
                 if outcome == .applied {
                     if !view.isAwaitingEcho { s.failures[view.name] = nil }
+                    if s.applied[view.name]?.planID != echoed { s.applied[view.name] = (echoed, now) }
                     continue
                 }
                 if s.failures[view.name]?.planID != echoed {
                     let count = (s.failures[view.name]?.count ?? 0) + 1
                     let wait = Self.failedPlanBackoff(config).delay(afterFailures: count)
-                    s.failures[view.name] = NodeFailure(count: count, planID: echoed, until: now.addingTimeInterval(wait.seconds))
-                    logger.warning("the MIG agent did not apply a plan; node backs off", metadata: [
-                        "k8s.name": "\(view.name)", "plan": "\(echoed)", "outcome": "\(outcome.rawValue)", "retry.in": "\(wait)",
-                    ])
+                    // A failure an earlier term (or replica) already backed off for counts from
+                    // then, not from now: else every new term would keep the node out again.
+                    let since = s.failures[view.name] == nil ? nodesByName[view.name].flatMap { Self.backoffStart(of: echoed, on: $0) } ?? now : now
+                    let until = since.addingTimeInterval(wait.seconds)
+                    s.failures[view.name] = NodeFailure(count: count, planID: echoed, until: until, isOver: until <= now)
+                    if until > now {
+                        logger.warning("the MIG agent did not apply a plan; node backs off", metadata: [
+                            "k8s.name": "\(view.name)", "plan": "\(echoed)", "outcome": "\(outcome.rawValue)", "retry.in": "\(until.timeIntervalSince(now)) seconds",
+                        ])
+                    }
                 }
                 let released = s.ledger.release(refund: true) { _, r in r.node == view.name && r.planID == echoed }
                 if !released.isEmpty {
@@ -203,8 +215,31 @@ public final class GPUPartitioner: Sendable {
                     ])
                 }
             }
+            // Applied (or already there), yet the pod did not bind within the grace: released, so
+            // the next round plans from the cluster as it is now instead of waiting out the TTL.
+            let grace = config.unboundAfterApplied.seconds
+            let applied = s.applied
+            let late = s.ledger.release { _, r in
+                guard let since = Self.appliedSince(r, applied: applied) else { return false }
+                return now.timeIntervalSince(since) >= grace
+            }
+            if !late.isEmpty {
+                logger.info("applied plan did not bind its pods; pods released", metadata: ["pods": "\(late)", "after": "\(config.unboundAfterApplied)"])
+            }
         }
     }
+
+    /// When `reservation`'s devices became available: the reservation itself when it is for
+    /// devices that existed already, the first `Applied` echo of its plan otherwise; `nil` while
+    /// the plan is not applied.
+    static func appliedSince(_ reservation: Reservation, applied: [String: (planID: String, at: Date)]) -> Date? {
+        if reservation.planID == existingDevicesPlan { return reservation.at }
+        guard let a = applied[reservation.node], a.planID == reservation.planID else { return nil }
+        return max(a.at, reservation.at)
+    }
+
+    /// The plan id of reservations for devices that exist already (no node change).
+    static let existingDevicesPlan = "(existing devices)"
 
     /// Picks the candidates (design.md section 5); Events for pods left alone after `maxPlansPerPod`.
     private func selectCandidates(_ pods: [Pod], now: Date) async -> Set<ObjectKey> {
@@ -235,12 +270,18 @@ public final class GPUPartitioner: Sendable {
             if let d = s.window.deadline { times.append(d) }
             for failure in s.failures.values where !failure.isOver { times.append(failure.until) }
             if let retry = s.conditionRetryAt { times.append(retry) }
+            for since in s.disagreeingSince.values where now < since.addingTimeInterval(PlannerCondition.notAdvertisedGrace.seconds) {
+                times.append(since.addingTimeInterval(PlannerCondition.notAdvertisedGrace.seconds))
+            }
             for ack in s.acks.values {
                 if ack.stalledAt == nil { times.append(ack.since.addingTimeInterval(config.planAckTimeout.seconds)) }
                 if let r = ack.nextRetryAt { times.append(r) }
             }
             for r in s.ledger.records.values {
                 if let res = r.reservation { times.append(res.at.addingTimeInterval(ttl)) }
+                if let res = r.reservation, let since = Self.appliedSince(res, applied: s.applied) {
+                    times.append(since.addingTimeInterval(config.unboundAfterApplied.seconds))
+                }
                 if let held = r.heldAt { times.append(held.at.addingTimeInterval(ttl)) }
             }
             return times.min()
@@ -254,6 +295,15 @@ extension GPUPartitioner {
     /// The per-node backoff after failed plans (no jitter: tests on a manual clock know every wait).
     static func failedPlanBackoff(_ config: PartitionerConfig) -> Backoff {
         Backoff(initial: .seconds(config.failedPlanRetryInitialSeconds), maximum: .seconds(config.failedPlanRetryMaxSeconds))
+    }
+
+    /// When an earlier term started backing `node` off for `planID`: the `lastTransitionTime` of
+    /// its `N8sMigPlanner` condition when that is `PlanFailed` for this very plan; `nil` otherwise.
+    static func backoffStart(of planID: String, on node: Node) -> Date? {
+        guard let c = node.status?.condition(PlannerCondition.type), c.status == "False", c.reason == PlannerCondition.planFailed,
+            c.message?.contains("plan \(planID);") == true
+        else { return nil }
+        return c.lastTransitionTime
     }
 
     /// Nodes left out of planning now, with why (for the snapshot, adoption and pods' Events):

@@ -12,6 +12,7 @@ import Yams
 /// batchWindowIdleSeconds: 10
 /// planAckTimeoutSeconds: 300
 /// plannedPodTTLSeconds: 600
+/// unboundAfterAppliedSeconds: 120
 /// maxPlansPerPod: 5
 /// stalledRetryInitialSeconds: 60
 /// stalledRetryMaxSeconds: 1800
@@ -33,6 +34,11 @@ public struct PartitionerConfig: Sendable, Hashable {
     /// How long a pod planned for stays reserved (not planned again) unless it binds or its
     /// plan fails first, in seconds. Default 600.
     public var plannedPodTTLSeconds = 600
+    /// A pod held by a plan its node echoed `Applied` (or by devices that existed already) and
+    /// still not bound this long later is released and may be planned again (the plan counts
+    /// toward `maxPlansPerPod`): its devices went to another pod, or the scheduler did not see
+    /// them. In seconds. Default 120.
+    public var unboundAfterAppliedSeconds = 120
     /// Plans that may hold a pod (each made room for it, yet it did not bind); then it is left
     /// alone with an Event. Rounds in which nothing could help it do not count. Default 5.
     public var maxPlansPerPod = 5
@@ -64,6 +70,7 @@ public struct PartitionerConfig: Sendable, Hashable {
     public var batchWindowIdle: Duration { .seconds(batchWindowIdleSeconds) }
     public var planAckTimeout: Duration { .seconds(planAckTimeoutSeconds) }
     public var plannedPodTTL: Duration { .seconds(plannedPodTTLSeconds) }
+    public var unboundAfterApplied: Duration { .seconds(unboundAfterAppliedSeconds) }
     public var stalledRetryInitial: Duration { .seconds(stalledRetryInitialSeconds) }
     public var stalledRetryMax: Duration { .seconds(stalledRetryMaxSeconds) }
 
@@ -77,6 +84,7 @@ public struct PartitionerConfig: Sendable, Hashable {
         ("stalledRetryMaxSeconds", \.stalledRetryMaxSeconds, 1...604_800),
         ("failedPlanRetryInitialSeconds", \.failedPlanRetryInitialSeconds, 1...86_400),
         ("failedPlanRetryMaxSeconds", \.failedPlanRetryMaxSeconds, 1...604_800),
+        ("unboundAfterAppliedSeconds", \.unboundAfterAppliedSeconds, 1...604_800),
         ("healthPort", \.healthPort, 0...65_535),
     ] }
 

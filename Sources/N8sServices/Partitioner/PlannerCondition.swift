@@ -10,6 +10,13 @@ public struct PlannerCondition: Sendable, Hashable {
     public static let agentNotReady = "AgentNotReady"
     /// Reason while the node backs off after the agent did not apply a plan.
     public static let planFailed = "PlanFailed"
+    /// Reason (status True: the node is still planned) while the agent reports more free
+    /// instances of a profile than the node advertises; those instances are held back.
+    public static let notAdvertised = "MigDevicesNotAdvertised"
+    /// How long a disagreement lasts before the condition says so: the agent's report and the
+    /// device plugin's allocatable are written by two processes, so they differ for a moment after
+    /// every change.
+    public static let notAdvertisedGrace: Duration = .seconds(30)
 
     public var isPlannable: Bool
     /// UpperCamelCase reason, e.g. `Plannable`, `UnknownModel`, `Stalled`.
@@ -26,15 +33,18 @@ public struct PlannerCondition: Sendable, Hashable {
     /// say (not labelled, not Ready or cordoned: the node's own status says so).
     ///
     /// Precedence: the agent cannot act (`AgentNotReady`), then `Stalled`, then `PlanFailed`
-    /// (backing off after a failed plan), then the node's own reasons.
+    /// (backing off after a failed plan), then the node's own reasons, then a disagreement between
+    /// the agent's report and the node's allocatable (`MigDevicesNotAdvertised`, True: the node is
+    /// planned without the instances that disagree).
     ///
     /// - Parameters:
     ///   - agent: why the node's MIG agent cannot act (``AgentReadiness``), if it cannot.
     ///   - stalledPlan: the plan id the agent has not echoed within `planAckTimeout`, if any.
     ///   - backoff: the failed plan and when the node is planned again, while it backs off.
+    ///   - disagreements: the node's ``Plan/Disagreement``s (``PartitionPlanner/disagreements(nodes:pods:)``).
     public static func desired(
         for view: NodeView, agent: AgentReadiness.Block? = nil, stalledPlan: String?, planAckTimeout: Duration,
-        backoff: (planID: String, until: Date)? = nil
+        backoff: (planID: String, until: Date)? = nil, disagreements: [Plan.Disagreement] = []
     ) -> PlannerCondition? {
         guard view.isAutoMIGEnabled, view.isReady, !view.isCordoned else { return nil }
         if let agent {
@@ -55,6 +65,11 @@ public struct PlannerCondition: Sendable, Hashable {
         let nodeWide = view.unplannable.filter { ![.notLabelled, .notReady, .cordoned].contains($0) }
         if let first = nodeWide.first {
             return PlannerCondition(isPlannable: false, reason: first.conditionReason, message: nodeWide.map(\.description).joined(separator: "; "))
+        }
+        if !disagreements.isEmpty {
+            return PlannerCondition(
+                isPlannable: true, reason: notAdvertised,
+                message: disagreements.map(\.description).joined(separator: "; ") + "; its free instances are held back until they agree")
         }
         let gpuReasons = view.gpus.compactMap { g in g.unplannable.map { "GPU \(g.index): \($0.description)" } }
         let message = gpuReasons.isEmpty ? "every GPU can be planned" : "planned except " + gpuReasons.joined(separator: "; ")

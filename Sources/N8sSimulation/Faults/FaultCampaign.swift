@@ -10,8 +10,9 @@ import Synchronization
 /// all fit together in some layout of every GPU (each GPU's target drawn from its model's valid
 /// layouts, pods drawn from its instances), arriving over the first minute and running past the
 /// end, under ``FaultPlan/standard(seed:)`` with watch drops every minute and kills every 2
-/// minutes on average, for the first 4 minutes of 10 (the calm rest shows whether the system
-/// recovers).
+/// minutes on average, node reboots every 10 minutes on average (30 s down) and 10% of device
+/// plugin starts crashing, for the first 4 minutes of 10 (the calm rest shows whether the system
+/// recovers). Pods a reboot failed are gone (lost to the reboot) and need not run.
 ///
 /// A trial **converges** when, at its end, no pending pod fits a layout reachable from the
 /// cluster as it really is (the simulated GPUs' instances; used ones stay where they are): the
@@ -94,6 +95,9 @@ public enum FaultCampaign {
         faults.watchDropEvery = .seconds(60)
         faults.agentKillEvery = .seconds(120)
         faults.partitionerKillEvery = .seconds(120)
+        faults.nodeRebootEvery = .seconds(600)
+        faults.nodeDownFor = .seconds(30)
+        faults.devicePluginCrashShare = 0.1
         faults.activeFor = .seconds(240)
         if withFaults { scenario.faults = faults }
         return scenario
@@ -127,7 +131,9 @@ public enum FaultCampaign {
                 totals.notConverged = 1
                 totals.problems.append("trial \(index) (seed \(seed)): did not converge: \(left.joined(separator: ", ")) still fit a reachable layout")
             }
-            if s.violations.total > 0 { totals.problems.append("trial \(index) (seed \(seed)): \(s.violations.line)") }
+            if s.violations.total > 0 {
+                totals.problems.append("trial \(index) (seed \(seed)): \(s.violations.line): " + result.violationDetails.prefix(3).joined(separator: "; "))
+            }
         } catch {
             totals.failedRuns = 1
             totals.problems.append("trial \(index) (seed \(seed)): the run failed: \(error)")
@@ -195,6 +201,10 @@ public enum FaultCampaign {
             truth.append(node)
         }
         let plan = PartitionPlanner(catalog: catalog).plan(nodes: truth, pods: bound, pending: pending, planID: "convergence-check")
-        return plan.pods.filter(\.fits).map { "\($0.namespace)/\($0.name)" }
+        let why = SimulationRun.stillPending(sim)
+        return plan.pods.filter(\.fits).map { p in
+            let key = "\(p.namespace)/\(p.name)"
+            return why[key].map { $0.isEmpty ? key : "\(key) (latest Event \($0.prefix(160)))" } ?? key
+        }
     }
 }

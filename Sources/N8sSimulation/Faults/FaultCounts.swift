@@ -10,8 +10,29 @@ public struct FaultTotals: Sendable, Hashable, Codable {
     /// Processes killed (and restarted).
     public var agentKills = 0
     public var partitionerKills = 0
+    /// Node reboots, and the pods they failed (lost to the reboot, not to n8s).
+    public var reboots = 0
+    public var podsLostToReboots = 0
+    /// Device plugin pod starts that crashed (each waits out a CrashLoopBackOff).
+    public var pluginCrashes = 0
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case apiErrors, watchDrops, watchExpiries, agentKills, partitionerKills, reboots, podsLostToReboots, pluginCrashes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        apiErrors = try c.decodeIfPresent(Int.self, forKey: .apiErrors) ?? 0
+        watchDrops = try c.decodeIfPresent(Int.self, forKey: .watchDrops) ?? 0
+        watchExpiries = try c.decodeIfPresent(Int.self, forKey: .watchExpiries) ?? 0
+        agentKills = try c.decodeIfPresent(Int.self, forKey: .agentKills) ?? 0
+        partitionerKills = try c.decodeIfPresent(Int.self, forKey: .partitionerKills) ?? 0
+        reboots = try c.decodeIfPresent(Int.self, forKey: .reboots) ?? 0
+        podsLostToReboots = try c.decodeIfPresent(Int.self, forKey: .podsLostToReboots) ?? 0
+        pluginCrashes = try c.decodeIfPresent(Int.self, forKey: .pluginCrashes) ?? 0
+    }
 
     public var kills: Int { agentKills + partitionerKills }
 
@@ -21,6 +42,8 @@ public struct FaultTotals: Sendable, Hashable, Codable {
             ("faults: API errors injected", "\(apiErrors)"),
             ("faults: watch drops (expired)", "\(watchDrops) (\(watchExpiries))"),
             ("faults: kills (agent + partitioner)", "\(agentKills) + \(partitionerKills)"),
+            ("faults: reboots (pods lost to them)", "\(reboots) (\(podsLostToReboots))"),
+            ("faults: device plugin crashes", "\(pluginCrashes)"),
         ]
     }
 }

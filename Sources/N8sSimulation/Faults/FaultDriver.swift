@@ -61,42 +61,76 @@ struct FaultDriver: Sendable {
         return t
     }
 
+    /// Reboots of the node a supervised component (a MIG agent) runs on.
+    struct Reboots: Sendable {
+        /// Mean simulated time between reboots.
+        var every: Duration
+        /// From the reboot to the node being back (the component restarts then).
+        var downFor: Duration
+        /// At the reboot (after the component is stopped), and when the node is back.
+        var reboot: @Sendable () throws -> Void
+        var boot: @Sendable () throws -> Void
+    }
+
     /// Runs a component's lives one after another until cancelled or until a life ends by
     /// itself. Each life is what `make` builds; with `every` set, it is killed at a random instant
     /// (exponential gap of mean `every`) when `isKillable` says so then (else a new instant is
-    /// drawn), and the next life starts `restartDelay` later. No kill at or after `end`.
+    /// drawn), and the next life starts `restartDelay` later. With `reboots`, the node reboots at
+    /// random instants too (exponential gaps of mean `reboots.every`, a stream of their own): the
+    /// life stops, `reboot` runs, and the next life starts when the node is back. No kill or
+    /// reboot at or after `end`.
     ///
     /// - Parameter make: builds a new life from nothing: its body, and whether it may be killed
     ///   now (the partitioner: only while it leads).
     static func supervise(
         every: Duration?, until end: Date? = nil, restartDelay: Duration, seed: UInt64, clock: any KubeClock, onKill: @escaping @Sendable () -> Void,
+        reboots: Reboots? = nil, onReboot: @escaping @Sendable () -> Void = {},
         make: @escaping @Sendable () throws -> (body: @Sendable () async throws -> Void, isKillable: @Sendable () -> Bool)
     ) async throws {
+        enum Ending { case byItself, kill, reboot }
         var random = SplitMix64(seed: seed)
+        var rebootRandom = SplitMix64(seed: seed &+ 0x5245_424F)
         while !Task.isCancelled {
             let life = try make()
-            guard let every, end.map({ clock.now < $0 }) ?? true else { return try await life.body() }
-            let gaps = (0..<64).map { _ in gap(mean: every, &random) }
-            let killed = try await withThrowingTaskGroup(of: Bool.self) { group in
+            guard every != nil || reboots != nil, end.map({ clock.now < $0 }) ?? true else { return try await life.body() }
+            let killGaps = every.map { mean in (0..<64).map { _ in gap(mean: mean, &random) } } ?? []
+            let rebootGap = reboots.map { gap(mean: $0.every, &rebootRandom) }
+            let ending = try await withThrowingTaskGroup(of: Ending.self) { group in
                 group.addTask {
                     try await life.body()
-                    return false
+                    return .byItself
                 }
                 group.addTask {
-                    for gap in gaps {
+                    var sinceStart = Duration.zero
+                    for gap in killGaps {
+                        if let r = rebootGap, sinceStart + gap >= r { break }
                         try await clock.sleep(for: gap)
+                        sinceStart += gap
                         if let end, clock.now >= end { break }
-                        if life.isKillable() { return true }
+                        if life.isKillable() { return .kill }
+                    }
+                    if let r = rebootGap, r > sinceStart {
+                        try await clock.sleep(for: r - sinceStart)
+                        if end.map({ clock.now < $0 }) ?? true { return .reboot }
                     }
                     try await clock.sleep(for: .seconds(365 * 86_400))
-                    return false
+                    return .byItself
                 }
                 defer { group.cancelAll() }
-                return try await group.next() ?? false
+                return try await group.next() ?? .byItself
             }
-            guard killed else { return }
-            onKill()
-            try await clock.sleep(for: restartDelay)
+            switch ending {
+            case .byItself: return
+            case .kill:
+                onKill()
+                try await clock.sleep(for: restartDelay)
+            case .reboot:
+                guard let reboots else { return }
+                onReboot()
+                try reboots.reboot()
+                try await clock.sleep(for: reboots.downFor)
+                try reboots.boot()
+            }
         }
     }
 

@@ -45,12 +45,19 @@ extension FaultPlan {
             restartDelay = try k.duration("restartDelay") ?? restartDelay
             try k.finish()
         }
+        if let reboots = f.node("reboots") {
+            var r = try YAMLFields(reboots, path: f.field("reboots"))
+            nodeRebootEvery = try r.duration("every")
+            nodeDownFor = try r.duration("downFor") ?? nodeDownFor
+            try r.finish()
+        }
+        devicePluginCrashShare = try Self.share(&f, "devicePluginCrashShare") ?? 0
         partitionerReplicas = try f.int("partitionerReplicas", in: 1...5) ?? 1
         devicePluginRestart = try f.duration("devicePluginRestart")
         kubeletAdvertiseDelay = try f.duration("kubeletAdvertiseDelay")
         activeFor = try f.duration("activeFor")
         try f.finish()
-        for (name, value) in [("watchDrops.every", watchDropEvery), ("kills.migAgentEvery", agentKillEvery), ("kills.gpuPartitionerEvery", partitionerKillEvery)] {
+        for (name, value) in [("watchDrops.every", watchDropEvery), ("kills.migAgentEvery", agentKillEvery), ("kills.gpuPartitionerEvery", partitionerKillEvery), ("reboots.every", nodeRebootEvery), ("reboots.downFor", nodeDownFor)] {
             if let value, value <= .zero { throw .invalidField(field: "\(path).\(name)", reason: "must be above 0") }
         }
     }

@@ -48,6 +48,12 @@ public struct FaultPlan: Sendable, Hashable {
     /// How much later than NVML the kubelet advertises new devices; overrides
     /// `timing.migReconfiguration`.
     public var kubeletAdvertiseDelay: Duration?
+    /// Mean simulated time between reboots of each node (instances and processes gone, its pods
+    /// failed, NotReady for ``nodeDownFor``, its MIG agent restarted); `nil`: never.
+    public var nodeRebootEvery: Duration?
+    public var nodeDownFor: Duration = .seconds(60)
+    /// Share of device plugin pod starts that crash and wait out a CrashLoopBackOff, 0...1.
+    public var devicePluginCrashShare: Double = 0
     /// API errors, watch drops and kills stop this long after the start (a calm end shows
     /// whether the system recovers); `nil`: they go on to the end.
     public var activeFor: Duration?
@@ -57,7 +63,7 @@ public struct FaultPlan: Sendable, Hashable {
     /// `true` when it injects nothing.
     public var isEmpty: Bool {
         apiErrorRate == 0 && watchDropEvery == nil && agentKillEvery == nil && partitionerKillEvery == nil && partitionerReplicas == 1
-            && devicePluginRestart == nil && kubeletAdvertiseDelay == nil
+            && devicePluginRestart == nil && kubeletAdvertiseDelay == nil && nodeRebootEvery == nil && devicePluginCrashShare == 0
     }
 
     /// The preset of `--faults standard`: 10% API errors for every component, watches dropped
@@ -97,6 +103,8 @@ public struct FaultPlan: Sendable, Hashable {
         if partitionerReplicas > 1 { parts.append("\(partitionerReplicas) partitioner replicas") }
         if let d = devicePluginRestart { parts.append("device plugin restarts take \(DurationText.format(d))") }
         if let d = kubeletAdvertiseDelay { parts.append("kubelet advertises \(DurationText.format(d)) late") }
+        if let d = nodeRebootEvery { parts.append("node reboots every \(DurationText.format(d)) (down \(DurationText.format(nodeDownFor)))") }
+        if devicePluginCrashShare > 0 { parts.append("\(Int((devicePluginCrashShare * 100).rounded()))% of device plugin starts crash") }
         if let d = activeFor { parts.append("for the first \(DurationText.format(d))") }
         return parts.joined(separator: ", ")
     }

@@ -65,16 +65,21 @@ extension SimulatedNode {
             return lost
         }
         for pod in lost {
-            var failed = pod
-            var status = pod.status ?? PodStatus()
-            status.phase = "Failed"
-            status.reason = SafetyViolations.deviceLostReason
-            status.message = "a MIG device of this pod vanished while it ran (CUDA_ERROR_DEVICE_UNAVAILABLE)"
-            status.conditions = [PodCondition(type: "Ready", status: "False", reason: "PodFailed", lastTransitionTime: now)]
-            failed.status = status
-            _ = try sim.update(failed, subresource: "status")
-            release(pod)
+            try fail(pod, reason: SafetyViolations.deviceLostReason, message: "a MIG device of this pod vanished while it ran (CUDA_ERROR_DEVICE_UNAVAILABLE)", now: now)
         }
+    }
+
+    /// Stops a pod on the node: phase `Failed` with `reason` and `message`, not ready, its devices freed.
+    func fail(_ pod: Pod, reason: String, message: String, now: Date) throws(APIStatus) {
+        var failed = pod
+        var status = pod.status ?? PodStatus()
+        status.phase = "Failed"
+        status.reason = reason
+        status.message = message
+        status.conditions = [PodCondition(type: "Ready", status: "False", reason: "PodFailed", lastTransitionTime: now)]
+        failed.status = status
+        _ = try sim.update(failed, subresource: "status")
+        release(pod)
     }
 
     /// Remembers, at the end of a step, NVML's devices, the free ones by profile, and what bound

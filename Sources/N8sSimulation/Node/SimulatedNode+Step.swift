@@ -8,6 +8,7 @@ extension SimulatedNode {
     /// One pass of the plugin and the kubelet (see the type's documentation).
     /// - Throws: the ``APIStatus`` of a failed KubeSim call.
     public func step() throws(APIStatus) {
+        guard !state.withLock({ $0.isDown }) else { return }
         let now = clock.now
         let s = settings
         var node = try sim.get(Node.self, name: name)
@@ -93,7 +94,93 @@ extension SimulatedNode {
         pod.spec.terminationGracePeriodSeconds = 30
         pod.status = PodStatus(phase: "Pending")
         let created = try sim.create(Pod.self, pod)
-        state.withLock { $0.admittedAt[Self.key(created)] = now.addingTimeInterval(s.pluginStartDelay.seconds - s.podStartDelay.seconds) }
+        let crashLoop = state.withLock { st -> Double in
+            var random = st.crashRandom ?? SplitMix64(seed: s.pluginCrashSeed)
+            defer { st.crashRandom = random }
+            var wait = 0.0
+            // Each crash in a row waits out kubelet's CrashLoopBackOff: 10 s, doubling, at most 5 min.
+            while s.pluginCrashShare > 0, Double(random.next() >> 11) / Double(UInt64(1) << 53) < s.pluginCrashShare, st.pluginCrashes < 10 {
+                wait += min(300, 10 * pow(2, Double(st.pluginCrashes)))
+                st.pluginCrashes += 1
+                st.pluginCrashTotal += 1
+            }
+            st.pluginCrashes = 0
+            return wait
+        }
+        state.withLock { $0.admittedAt[Self.key(created)] = now.addingTimeInterval(s.pluginStartDelay.seconds + crashLoop - s.podStartDelay.seconds) }
+    }
+
+    /// A host reboot (fault injection). Every container on the node stops: its workload pods fail
+    /// with reason ``rebootReason`` (lost to the reboot, not to n8s: no safety count; a Job would
+    /// run them again) and their devices are freed; the device plugin pod is gone with its
+    /// registration; NVML's MIG instances are gone (MIG mode stays); the node is `NotReady` and
+    /// the kubelet does nothing until ``bootCompleted(now:)``.
+    public func reboot(now: Date) throws(APIStatus) {
+        state.withLock { $0.isDown = true }
+        try stopEverything(now: now)
+        nvml.reboot()
+        state.withLock { st in
+            if st.registered != nil { st.registrationLog.append((now, false)) }
+            st.registered = nil
+            st.registeredPodUID = nil
+            st.registeredUUIDs = [:]
+            st.lastInstances = [:]
+            st.lastFree = [:]
+            st.lastReserved = [:]
+            st.pluginGoneAt = now
+        }
+        try setReady(false, now: now)
+    }
+
+    /// The node is back from ``reboot(now:)``: pods bound to it while it was down (a scheduler
+    /// that had not seen the reboot yet) fail as the rest did, as a kubelet that comes back
+    /// without their device allocations rejects them; then it is `Ready` and the kubelet runs again.
+    public func bootCompleted(now: Date) throws(APIStatus) {
+        try stopEverything(now: now)
+        try setReady(true, now: now)
+        state.withLock { $0.isDown = false }
+    }
+
+    /// Fails every workload pod bound to the node (``rebootReason``) and removes the plugin pod.
+    func stopEverything(now: Date) throws(APIStatus) {
+        let s = settings
+        let onNode = FieldSelector([.init(field: "spec.nodeName", value: name)])
+        for pod in try sim.list(Pod.self, fieldSelector: onNode) where !(pod.status?.isTerminal ?? false) {
+            if pod.metadata.namespace == s.pluginNamespace, Self.selector(s.pluginLabels).matches(pod.metadata.labels ?? [:]) {
+                _ = try sim.delete(Pod.self, namespace: pod.metadata.namespace, name: pod.name, options: DeleteOptions(gracePeriodSeconds: 0))
+                continue
+            }
+            try fail(pod, reason: Self.rebootReason, message: "the node rebooted; every container on it stopped", now: now)
+            state.withLock { $0.podsLostToReboots += 1 }
+        }
+    }
+
+    static let notReadyTaint = "node.kubernetes.io/not-ready"
+
+    /// The pod status reason of pods failed by ``reboot(now:)``.
+    public static let rebootReason = "NodeRebooted"
+
+    /// Sets the `Ready` condition, and, as the node lifecycle controller does for a node that is
+    /// not ready, the `node.kubernetes.io/not-ready:NoSchedule` taint (kube-scheduler's
+    /// TaintToleration filter keeps pods off the node meanwhile).
+    func setReady(_ ready: Bool, now: Date) throws(APIStatus) {
+        var node = try sim.get(Node.self, name: name)
+        var taints = (node.spec?.taints ?? []).filter { $0.key != Self.notReadyTaint }
+        if !ready { taints.append(Taint(key: Self.notReadyTaint, effect: "NoSchedule")) }
+        var spec = node.spec ?? NodeSpec()
+        spec.taints = taints.isEmpty ? nil : taints
+        node.spec = spec
+        node = try sim.update(node)
+        var status = node.status ?? NodeStatus()
+        status.setCondition(NodeCondition(
+            type: "Ready", status: ready ? "True" : "False", reason: ready ? "KubeletReady" : "NodeRebooting",
+            message: ready ? "kubelet is posting ready status" : "the node is rebooting", lastTransitionTime: now))
+        if !ready, var allocatable = status.allocatable {
+            for key in allocatable.keys where key.hasPrefix(MIGProfile.resourcePrefix) { allocatable[key] = Quantity(0) }
+            status.allocatable = allocatable
+        }
+        node.status = status
+        _ = try sim.update(node, subresource: "status")
     }
 
     /// Registration: the plugin lists NVML's MIG devices once, when its pod starts running.

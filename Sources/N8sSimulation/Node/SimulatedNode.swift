@@ -53,6 +53,11 @@ public final class SimulatedNode: Sendable {
         /// How the device plugin names devices, and so which ids the kubelet hands out and
         /// reports through PodResources.
         public var deviceIDStrategy = DeviceIDStrategy.uuid
+        /// Share of device plugin pod starts that crash (0...1): such a start loops in
+        /// `CrashLoopBackOff` (10 s, doubling per crash in a row, at most 5 min) before it runs.
+        public var pluginCrashShare = 0.0
+        /// Seed of the crashes.
+        public var pluginCrashSeed: UInt64 = 1
         public init() {}
     }
 
@@ -86,6 +91,16 @@ public final class SimulatedNode: Sendable {
         var assignmentLog: [(pod: String, at: Date)] = []
         /// Every change of the plugin's registration: time and whether it is registered after it.
         var registrationLog: [(at: Date, registered: Bool)] = []
+        /// Between ``SimulatedNode/reboot(now:)`` and ``SimulatedNode/bootCompleted(now:)``: the
+        /// kubelet does not run.
+        var isDown = false
+        /// Draws of ``Settings/pluginCrashShare``; `nil` until the first plugin start.
+        var crashRandom: SplitMix64?
+        /// Plugin starts that crashed, in a row.
+        var pluginCrashes = 0
+        /// Plugin starts that crashed, and pods lost to reboots, so far.
+        var pluginCrashTotal = 0
+        var podsLostToReboots = 0
     }
 
     public let name: String
@@ -138,6 +153,11 @@ public final class SimulatedNode: Sendable {
             _ = try sim.create(Namespace.self, Namespace(metadata: ObjectMeta(name: settings.pluginNamespace)))
         }
     }
+
+    /// Plugin pod starts that crashed so far (``Settings/pluginCrashShare``).
+    public var pluginCrashes: Int { state.withLock { $0.pluginCrashTotal } }
+    /// Pods failed by reboots so far.
+    public var podsLostToReboots: Int { state.withLock { $0.podsLostToReboots } }
 
     /// Steps every ``Settings/tick`` until cancelled.
     public func run() async throws {

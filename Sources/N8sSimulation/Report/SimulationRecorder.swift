@@ -154,7 +154,9 @@ public final class SimulationRecorder: Sendable {
                 allocationRatioMax: samples.map(\.allocationRatio).max() ?? 0,
                 reconfigurations: s.reconfigurations, violations: s.violations
             )
-            return SimulationResult(summary: summary, samples: samples, pendingSeconds: perPod, violationDetails: s.violationDetails)
+            var result = SimulationResult(summary: summary, samples: samples, pendingSeconds: perPod, violationDetails: s.violationDetails)
+            result.scheduledPods = Set(s.pods.filter { $0.value.bound != nil }.map(\.key.description))
+            return result
         }
     }
 }

@@ -27,6 +27,9 @@ public struct SimulationSummary: Sendable, Hashable, Codable {
     /// False for a reason a person must fix, e.g. `DeviceIDMismatch`), by node name; `nil` when
     /// none (and in static mode).
     public var agentProblems: [AgentProblem]?
+    /// Pods still pending at the end, by `namespace/name`, with the latest Event n8s or the
+    /// scheduler recorded on each (`Reason: message`, or empty): why each one waits. `nil` when none.
+    public var stillPending: [String: String]?
 
     /// A node whose MIG agent reports it cannot partition.
     public struct AgentProblem: Sendable, Hashable, Codable {
@@ -91,7 +94,10 @@ public struct SimulationResult: Sendable, Hashable, Codable {
         self.violationDetails = violationDetails
     }
 
-    enum CodingKeys: String, CodingKey { case summary, samples, pendingSeconds, violationDetails }
+    /// Pods (`namespace/name`) that were bound at some point during the run.
+    public var scheduledPods: Set<String> = []
+
+    enum CodingKeys: String, CodingKey { case summary, samples, pendingSeconds, violationDetails, scheduledPods }
 
     /// Reads results written before `violationDetails` existed too.
     public init(from decoder: any Decoder) throws {
@@ -100,5 +106,6 @@ public struct SimulationResult: Sendable, Hashable, Codable {
         samples = try c.decode([SimulationRecorder.Sample].self, forKey: .samples)
         pendingSeconds = try c.decodeIfPresent([String: Double].self, forKey: .pendingSeconds) ?? [:]
         violationDetails = try c.decodeIfPresent([String].self, forKey: .violationDetails) ?? []
+        scheduledPods = try c.decodeIfPresent(Set<String>.self, forKey: .scheduledPods) ?? []
     }
 }

@@ -47,6 +47,8 @@ struct SimulatedCluster: Sendable {
                 settings.pluginStartDelay = scenario.timing.devicePluginRestart
                 settings.migReconfiguration = scenario.timing.migReconfiguration
                 settings.deviceIDStrategy = group.deviceIDStrategy
+                settings.pluginCrashShare = scenario.faults.devicePluginCrashShare
+                settings.pluginCrashSeed = scenario.faults.seed &+ 0x5043_5241 &+ UInt64(members.count) &* 0x9E37_79B9
                 settings.tick = tick
                 let node = SimulatedNode(name: name, sim: sim, nvml: nvml, settings: settings)
                 do {

@@ -138,6 +138,8 @@ public struct SimulationRun: Sendable {
                         for member in cluster.members { component("node \(member.node.name)") { try await member.node.run() } }
                         component("scheduler") {
                             try await SimScheduler(client: clients[0], configuration: scenario.scheduler, clock: clock, logger: logger).run()
+                            // It serves until the run ends: stopping by itself would leave every later pod pending.
+                            if !Task.isCancelled { throw SimulationError.output(path: "scheduler", reason: "stopped by itself") }
                         }
                         let interval = Duration.seconds(max(10, Self.span(scenario).seconds / 720))
                         component("recorder") {
@@ -160,9 +162,16 @@ public struct SimulationRun: Sendable {
                             for (i, server) in servers.enumerated() {
                                 let client = clients[2 + replicas + i]
                                 component("mig-agent \(server.node.name)") {
+                                    let node = server.node
+                                    let reboots = plan.nodeRebootEvery.map { every in
+                                        FaultDriver.Reboots(
+                                            every: every, downFor: plan.nodeDownFor,
+                                            reboot: { try node.reboot(now: clock.now) }, boot: { try node.bootCompleted(now: clock.now) })
+                                    }
                                     try await FaultDriver.supervise(
                                         every: plan.agentKillEvery, until: faultsEnd, restartDelay: plan.restartDelay, seed: plan.seed &+ 0x4147_0000 &+ UInt64(i), clock: clock,
-                                        onKill: { faults.counter.update { $0.agentKills += 1 } }
+                                        onKill: { faults.counter.update { $0.agentKills += 1 } },
+                                        reboots: reboots, onReboot: { faults.counter.update { $0.reboots += 1 } }
                                     ) {
                                         let agent = Self.agent(
                                             node: server.node, socket: server.socketPath, client: client, catalog: catalog, clock: clock, logger: logger,
@@ -184,13 +193,38 @@ public struct SimulationRun: Sendable {
                     options.progress?(recorder.progressLine(at: end))
                     var result = recorder.result(name: scenario.name, partitioning: scenario.partitioning.description, end: end)
                     result.summary.faults = faults.totals
+                    result.summary.faults.podsLostToReboots = cluster.members.reduce(0) { $0 + $1.node.podsLostToReboots }
+                    result.summary.faults.pluginCrashes = cluster.members.reduce(0) { $0 + $1.node.pluginCrashes }
                     let problems = dynamic ? Self.agentProblems(sim) : []
                     result.summary.agentProblems = problems.isEmpty ? nil : problems
+                    let waiting = Self.stillPending(sim)
+                    result.summary.stillPending = waiting.isEmpty ? nil : waiting
                     produced.value.withLock { $0 = result }
                     return result
                 }
             }
         }
+    }
+
+    /// Workload pods not bound and not finished, each with the latest Event on it.
+    static func stillPending(_ sim: KubeSim) -> [String: String] {
+        let pods = ((try? sim.list(Pod.self)) ?? []).filter {
+            ($0.spec.nodeName ?? "").isEmpty && !($0.status?.isTerminal ?? false) && $0.metadata.labels?[SimulationAnnotations.workloadLabel] != nil
+        }
+        guard !pods.isEmpty else { return [:] }
+        var latest: [String: Event] = [:]
+        for event in (try? sim.list(Event.self)) ?? [] where event.involvedObject.kind == "Pod" {
+            let key = "\(event.involvedObject.namespace ?? "")/\(event.involvedObject.name ?? "")"
+            let time = event.lastTimestamp ?? event.metadata.creationTimestamp ?? .distantPast
+            if let old = latest[key], (old.lastTimestamp ?? old.metadata.creationTimestamp ?? .distantPast) > time { continue }
+            latest[key] = event
+        }
+        var out: [String: String] = [:]
+        for pod in pods {
+            let key = "\(pod.metadata.namespace ?? "default")/\(pod.name)"
+            out[key] = latest[key].map { "\($0.reason ?? ""): \($0.message ?? "")" } ?? ""
+        }
+        return out
     }
 
     /// Nodes whose agent condition says it cannot partition (``MIGAgentNames/blockingReasons``).

@@ -130,6 +130,61 @@ struct PartitionerAgentTests {
             }
         }
     }
+
+    @Test("a new term does not back a node off again for a failed plan an earlier term already waited out")
+    func earlierTermBackoffCounts() async throws {
+        let clock = ManualClock()
+        try await withSim(clock: clock) { sim, client in
+            _ = try sim.create(Node.self, PartitionerHTTPTests.managed("n1", gpus: [[PFixtures.free("7g.40gb", 0)]]))
+            try sim.submit(PFixtures.pendingPod("p", ["3g.20gb": 1]))
+            // An earlier leader wrote plan "old"; the agent echoed Failed; that leader backed the
+            // node off (PlanFailed) two minutes ago, and then lost its lease.
+            var node = try #require(sim.node("n1"))
+            node.metadata.annotations?[specPlan] = "old"
+            _ = try sim.update(node)
+            #expect(try ScriptedAgent(sim: sim).echo("n1", outcome: .failed))
+            node = try #require(sim.node("n1"))
+            node.status?.setCondition(NodeCondition(
+                type: "N8sMigPlanner", status: "False", reason: "PlanFailed",
+                message: "the MIG agent did not apply plan old; the node is planned again from 2026-01-01T00:00:00Z (backoff doubles per failure in a row)",
+                lastTransitionTime: clock.now.addingTimeInterval(-120)))
+            _ = try sim.update(node, subresource: "status")
+
+            let replica = Replica(client: client, clock: clock)
+            replica.partitioner.nodes.replaceAll(with: [try #require(sim.node("n1"))])
+            replica.partitioner.pods.replaceAll(with: try sim.list(Pod.self))
+            _ = await replica.partitioner.reconcile()
+            #expect(replica.partitioner.backingOff["n1"] == nil, "the 30 s backoff for plan old ended 90 s ago: \(replica.partitioner.backingOff)")
+            #expect(replica.partitioner.excludedNodes(now: clock.now)["n1"] == nil)
+        }
+    }
+
+    @Test("a pod still unbound well after its plan was Applied is released and planned again, not held for the whole TTL")
+    func appliedButUnboundReleased() async throws {
+        let clock = ManualClock()
+        let config = try PartitionerConfig(yaml: "plannedPodTTLSeconds: 600\nunboundAfterAppliedSeconds: 120")
+        try await withSim(clock: clock) { sim, client in
+            _ = try sim.create(Node.self, PartitionerHTTPTests.managed("n1", gpus: [[PFixtures.free("7g.40gb", 0)]]))
+            try sim.submit(PFixtures.pendingPod("p", ["3g.20gb": 1]))
+            let replica = Replica(client: client, clock: clock, config: config)
+            let agent = ScriptedAgent(sim: sim)
+            let group = replica.group()
+            let key = ObjectKey(namespace: "default", name: "p")
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                #expect(await advance(clock, until: { replica.partitioner.ledger.plans(of: key) == 1 }))
+                // The agent applies the plan, yet the pod does not bind (its device went to another
+                // pod, or the scheduler never saw it): it is planned again after 120 s, not 600 s.
+                #expect(try agent.echo("n1", outcome: .applied))
+                let appliedAt = clock.now
+                #expect(await advance(clock, limit: .seconds(300), until: { replica.partitioner.ledger.plans(of: key) == 2 }))
+                let waited = clock.now.timeIntervalSince(appliedAt)
+                #expect(waited >= 120 && waited < 300, "planned again \(waited) s after the Applied echo")
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
 }
 
 /// Leadership fences the partitioner's node conditions and its memory.

@@ -93,12 +93,7 @@ struct AgentFailClosedTests {
             h.node.settings.admitsPods = false
             try h.writeSpec([0: "4g.20gb@0,3g.20gb@4", 1: "7g.40gb@0"], plan: "p")
             // While GPU 0 changes (devices still advertised), a pod asking for a 1g is bound.
-            let bound = Mutex(false)
-            var agent = h.agent
-            agent.actuator = GPUActuator(beforeMutation: {
-                guard bound.withLock({ b in defer { b = true }; return !b }) else { return }
-                try h.bindPod("late", ["1g.5gb": 1])
-            })
+            let agent = h.agentBindingAtFirstMutation("late", ["1g.5gb": 1])
             _ = try await agent.reconcile(try h.currentNode())
             let node = try h.currentNode()
             #expect(h.nvml.gpus[0].layout == H.placed("4g.20gb@0,3g.20gb@4"))
@@ -107,6 +102,30 @@ struct AgentFailClosedTests {
             h.node.settings.admitsPods = true
             try await h.waitFor("the late pod gets its device") { h.node.assignments["default/late"] != nil }
             #expect(h.node.violations.isEmpty)
+        }
+    }
+
+    @Test("delete-pod mode: a pod bound between two destroys of one GPU stops the rest of that GPU's steps")
+    func deletePodRereadsUsageBeforeEachDestroy() async throws {
+        try await H.run(gpus: 1, configure: { c in
+            c.pause = DevicePluginPause(mode: .deletePod)
+            c.allowChangesWhileAdvertised = true
+        }, seed: { nvml in
+            for s in 0..<7 { try nvml.seed(gpu: 0, PlacedInstance("1g.5gb", at: s)) }
+        }) { h in
+            try await h.waitFor("the devices are advertised") { h.allocatable["nvidia.com/mig-1g.5gb"] == 7 }
+            h.node.settings.admitsPods = false
+            try h.writeSpec([0: "7g.40gb@0"], plan: "p")
+            // The first 1g is being destroyed (devices still advertised): a pod asking for a 1g is bound.
+            let agent = h.agentBindingAtFirstMutation("late", ["1g.5gb": 1])
+            _ = try await agent.reconcile(try h.currentNode())
+            let node = try h.currentNode()
+            #expect(h.nvml.gpus[0].layout.count == 6, "only the first 1g went: \(h.nvml.gpus[0].layout)")
+            #expect(node.metadata.annotations?[Self.ann.statusPartitioningOutcome] == "Failed", "\(node.status?.condition("N8sMigAgent")?.message ?? "")")
+            #expect(node.status?.condition("N8sMigAgent")?.message?.contains("remaining steps were not run") == true)
+            h.node.settings.admitsPods = true
+            try await h.waitFor("the late pod gets its device") { h.node.assignments["default/late"] != nil }
+            #expect(h.node.violations.isEmpty, "\(h.node.violations)")
         }
     }
 
@@ -120,12 +139,7 @@ struct AgentFailClosedTests {
             try h.writeSpec([0: "4g.20gb@0,3g.20gb@4", 1: "7g.40gb@0"], plan: "p")
             // The plugin is paused and drained, what is used was read again, GPU 0 starts to
             // change: now a pod asking for a 1g is bound (a scheduler that still saw the devices).
-            let bound = Mutex(false)
-            var agent = h.agent
-            agent.actuator = GPUActuator(beforeMutation: {
-                guard bound.withLock({ b in defer { b = true }; return !b }) else { return }
-                try h.bindPod("late", ["1g.5gb": 1])
-            })
+            let agent = h.agentBindingAtFirstMutation("late", ["1g.5gb": 1])
             _ = try await agent.reconcile(try h.currentNode())
             let node = try h.currentNode()
             #expect(h.nvml.gpus[0].layout == H.placed("4g.20gb@0,3g.20gb@4"))

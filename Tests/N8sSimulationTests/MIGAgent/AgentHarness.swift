@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import KubeClient
 import KubeCore
 import KubeRuntime
@@ -92,6 +93,18 @@ struct AgentHarness: Sendable {
     func pass() async throws -> Node {
         _ = try await agent.reconcile(try currentNode())
         return try currentNode()
+    }
+
+    /// The agent with an actuator that binds pod `name` (asking for `requests`) at its first NVML
+    /// mutation: a scheduler binding while a GPU changes.
+    func agentBindingAtFirstMutation(_ name: String, _ requests: [String: Int]) -> MIGAgent {
+        let bound = Mutex(false)
+        var agent = self.agent
+        agent.actuator = GPUActuator(beforeMutation: {
+            guard bound.withLock({ b in defer { b = true }; return !b }) else { return }
+            try bindPod(name, requests)
+        })
+        return agent
     }
 
     /// Writes spec annotations as the partitioner would: placements per GPU and a plan id.

@@ -105,15 +105,24 @@ struct AgentSimulationTests {
         }
     }
 
-    @Test("C01: the plugin does not stop: restore, Failed, devices still advertised, retried on the same spec")
-    func pauseTimesOut() async throws {
-        try await H.run(gpus: 1, settings: { $0.pausedValue = "something-else" }, configure: { $0.pauseTimeout = .seconds(5); $0.retryInitial = .seconds(60) }, seed: { nvml in
+    /// A 7g.40gb GPU whose plugin ignores the pause label, a spec to split it, and one pass that
+    /// fails (the pause times out): `body` gets the harness and the node after that pass.
+    static func withFailedPause(retryInitial: Duration, _ body: @Sendable (H, Node) async throws -> Void) async throws {
+        try await H.run(gpus: 1, settings: { $0.pausedValue = "something-else" }, configure: { $0.pauseTimeout = .seconds(5); $0.retryInitial = retryInitial }, seed: { nvml in
             try nvml.seed(gpu: 0, PlacedInstance("7g.40gb", at: 0))
         }) { h in
             try await h.waitFor("the 7g is advertised") { h.allocatable == ["nvidia.com/mig-7g.40gb": 1] }
             try h.writeSpec([0: "3g.20gb@0,3g.20gb@4"], plan: "p")
-            var node = try await h.pass()
-            #expect(node.metadata.annotations?[Self.ann.statusPartitioningOutcome] == "Failed")
+            let node = try await h.pass()
+            #expect(node.metadata.annotations?[ann.statusPartitioningOutcome] == "Failed")
+            try await body(h, node)
+        }
+    }
+
+    @Test("C01: the plugin does not stop: restore, Failed, devices still advertised, retried on the same spec")
+    func pauseTimesOut() async throws {
+        try await Self.withFailedPause(retryInitial: .seconds(60)) { h, failed in
+            var node = failed
             #expect(node.metadata.labels?["nvidia.com/gpu.deploy.device-plugin"] == nil, "the pause label is restored")
             #expect(h.allocatable == ["nvidia.com/mig-7g.40gb": 1], "the node keeps advertising the devices that exist")
             #expect(h.nvml.gpus[0].layout == [PlacedInstance("7g.40gb", at: 0)])
@@ -125,6 +134,25 @@ struct AgentSimulationTests {
             node = try await h.pass()
             #expect(node.metadata.annotations?[Self.ann.statusPartitioningOutcome] == "Applied")
             #expect(h.nvml.gpus[0].layout == H.placed("3g.20gb@0,3g.20gb@4"))
+        }
+    }
+
+    @Test("waiting out a failed spec's backoff, the agent resumes a device plugin that a killed pass left paused")
+    func backoffResumesPlugin() async throws {
+        try await Self.withFailedPause(retryInitial: .seconds(600)) { h, failed in
+            var node = failed
+            // The next pass paused the plugin and was killed before changing anything: the pause
+            // label and the annotation with the label's earlier value stay behind.
+            h.node.settings.pausedValue = "paused-for-mig-change"
+            node = try h.currentNode()
+            node.metadata.labels?["nvidia.com/gpu.deploy.device-plugin"] = "paused-for-mig-change"
+            node.metadata.annotations?[MIGAgentNames.pausedLabelAnnotation] = ""
+            _ = try h.sim.update(node)
+            try await h.waitFor("the plugin stops") { h.allocatable["nvidia.com/mig-7g.40gb", default: 0] == 0 }
+            node = try await h.pass()
+            #expect(node.status?.condition("N8sMigAgent")?.message?.contains("retrying") == true)
+            #expect(node.metadata.labels?["nvidia.com/gpu.deploy.device-plugin"] == nil, "the pause label is removed while the agent waits")
+            try await h.waitFor("the 7g is advertised again") { h.allocatable == ["nvidia.com/mig-7g.40gb": 1] }
         }
     }
 

@@ -40,7 +40,7 @@ public struct GPUActuator: Sendable {
     public func apply(_ plan: GPUActuationPlan, on gpu: ObservedGPU, session: any NVMLSession) throws -> GPUActuationResult {
         var created: [UInt32] = []
         var failure: String?
-        let ids = Dictionary(gpu.profiles.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
+        let ids = Self.profileIDs(gpu)
         do {
             for step in plan.steps {
                 switch step {
@@ -71,6 +71,45 @@ public struct GPUActuator: Sendable {
             failure = "read-back differs from the target: NVML shows [\(after.layout.map(\.description).joined(separator: ","))], expected [\(plan.target.map(\.description).joined(separator: ","))]"
         }
         return GPUActuationResult(gpu: gpu.index, plan: plan, after: after, failure: failure, rolledBack: rolledBack)
+    }
+
+    /// Runs `plan` with a check before every destroy: `beforeDestroy` gets the instance about to
+    /// go and those this run already destroyed, and returns why to stop (what is used changed), or
+    /// `nil` to go on. Destroys run one per NVML session so the check can wait on the kubelet and
+    /// the API in between; the creates then run as in ``apply(_:on:session:)``. On a stop or an
+    /// NVML failure no further instance is touched, except that a MIG-enabled GPU left empty gets
+    /// the full-GPU profile (C04).
+    /// - Throws: what `beforeDestroy` and ``beforeMutation`` throw, and the read-back's ``NVMLError``.
+    public func apply(
+        _ plan: GPUActuationPlan, on gpu: ObservedGPU, nvml: any NVMLLibrary,
+        beforeDestroy: (_ instance: ObservedInstance, _ destroyed: [ObservedInstance]) async throws -> String?
+    ) async throws -> GPUActuationResult {
+        var destroyed: [ObservedInstance] = []
+        for step in plan.steps {
+            guard case .destroy(let instance) = step else { continue }
+            var failure = try await beforeDestroy(instance, destroyed)
+            if failure == nil {
+                do {
+                    try nvml.withSession { session in try destroy(gpu.index, instance.gpuInstanceID, computeInstances: instance.computeInstanceIDs, session) }
+                    destroyed.append(instance)
+                    continue
+                } catch let error as NVMLError { failure = error.description }
+            }
+            return try nvml.withSession { session in
+                try keepNonEmpty(gpu, ids: Self.profileIDs(gpu), session)
+                let after = try ObservedGPU.read(gpu.index, from: session)
+                return GPUActuationResult(gpu: gpu.index, plan: plan, after: after, failure: failure, rolledBack: [])
+            }
+        }
+        var rest = plan
+        rest.steps = plan.steps.filter { if case .destroy = $0 { false } else { true } }
+        var result = try nvml.withSession { session in try apply(rest, on: gpu, session: session) }
+        result.plan = plan
+        return result
+    }
+
+    static func profileIDs(_ gpu: ObservedGPU) -> [String: UInt32] {
+        Dictionary(gpu.profiles.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Compute instances, then the GPU instance; NOT_FOUND counts as already gone.

@@ -5,7 +5,8 @@ import N8sCore
 
 extension MIGAgent {
     /// Pause → wait for 0 → re-read what is used → change the GPUs → resume → wait for the new
-    /// devices. What is used is read once more right before each GPU changes, in every mode: a
+    /// devices. What is used is read once more right before each GPU changes and before each
+    /// further destroy on it, in every mode: a
     /// scheduler whose view of the node predates the pause (an informer that lags, a binding
     /// cycle that ends late) can still bind a pod after the post-drain reading, and that pod's
     /// reservation must stop the change of the GPU it would lose its device on (fail closed). In
@@ -41,7 +42,14 @@ extension MIGAgent {
                     pass.results.append(changed)
                     continue
                 }
-                pass.results.append(try nvml.withSession { session in try actuator.apply(plan, on: gpu, session: session) })
+                // Read again right before each destroy too: a pod bound or allocated while earlier
+                // instances of this GPU went stops the rest (the window left is one NVML call).
+                let earlier = pass.results
+                pass.results.append(try await actuator.apply(plan, on: gpu, nvml: nvml) { _, destroyed in
+                    guard !destroyed.isEmpty else { return nil }  // the first destroy: read just above
+                    let changed = try await self.usageChanged(on: gpu, plan: plan, specs: specs, after: earlier, destroyedHere: destroyed)
+                    return changed == nil ? nil : "what is used changed while this GPU changed (a pod was bound, allocated or ended meanwhile); its remaining steps were not run"
+                })
             }
             pass.acted = true
             var after = fresh.gpus
@@ -82,13 +90,19 @@ extension MIGAgent {
     /// - Throws: what ``observe(specs:notes:)`` throws (``MIGAgentError/deviceIDMismatch(unmatched:)`` included).
     /// - Parameter earlier: the GPUs changed before this one in the pass (the plugin still
     ///   advertises the devices they destroyed).
-    func usageChanged(on gpu: ObservedGPU, plan: GPUActuationPlan, specs: [Int: [PlacedInstance]], after earlier: [GPUActuationResult]) async throws -> GPUActuationResult? {
+    /// - Parameter destroyedHere: instances of this GPU destroyed already in this pass (the reading
+    ///   is then compared with the plan's reading less those).
+    func usageChanged(
+        on gpu: ObservedGPU, plan: GPUActuationPlan, specs: [Int: [PlacedInstance]], after earlier: [GPUActuationResult], destroyedHere: [ObservedInstance] = []
+    ) async throws -> GPUActuationResult? {
         var ignored: [String] = []
         let destroyed = Set(earlier.flatMap { r in
             r.plan.steps.flatMap { step -> [String] in if case .destroy(let i) = step { i.migUUIDs } else { [] } }
-        })
+        } + destroyedHere.flatMap(\.migUUIDs))
         let again = try await observe(specs: specs, notes: &ignored, destroyed: destroyed).gpus.first { $0.index == gpu.index }
-        if let again, Self.usageReading(again) == Self.usageReading(gpu) { return nil }
+        var expected = gpu
+        expected.instances.removeAll { i in destroyedHere.contains { $0.gpuInstanceID == i.gpuInstanceID } }
+        if let again, Self.usageReading(again) == Self.usageReading(expected) { return nil }
         return GPUActuationResult(
             gpu: gpu.index, plan: plan, after: again ?? gpu,
             failure: "what is used changed between the plan and the change (a pod was bound, allocated or ended meanwhile); nothing was changed on this GPU",

@@ -62,6 +62,9 @@ extension MIGAgent {
             return pass
         }
         if let wait = retryDelay(for: specHash) {
+            // Waiting out a backoff changes nothing, so the node's devices are advertised meanwhile
+            // (a pause left by a failed or killed pass would hide them until the retry).
+            if DevicePluginController.isPausedByUs(node) { try? await plugin.restoreLabel() }
             pass.problems.append((MIGAgentNames.applyFailed, "the last apply of this spec failed; retrying in \(wait)"))
             pass.requeue = min(wait, config.reportInterval)
             return pass
