@@ -65,10 +65,14 @@ let package = Package(
             name: "KubeSim",
             dependencies: [
                 "KubeCore",
+                // KubeSimTransport: KubeClient's Transport served in process.
+                "KubeClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // Calls admission webhooks (ValidatingWebhookConfiguration) as kube-apiserver does.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // Certificates for `withServer(tls:)` only; production targets do not import KubeSim.
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -156,11 +160,13 @@ let package = Package(
         .executableTarget(name: "n8s-quality", dependencies: ["N8sCore"]),
         .executableTarget(name: "n8s-bench", dependencies: ["KubeCore", "N8sCore"]),
         .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"]),
-        .target(name: "TestSupport", dependencies: ["KubeCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["KubeCore", "KubeClient", "KubeSim"], path: "Tests/TestSupport"),
         .testTarget(
             name: "KubeSimTests",
             dependencies: [
                 "KubeSim",
+                "KubeClient",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // Reads the repository's CRDs (deploy/crds/*.yaml).
                 .product(name: "Yams", package: "Yams"),
@@ -168,7 +174,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "kube-bench",
-            dependencies: ["KubeRuntime"]
+            dependencies: ["KubeRuntime", "KubeSim"]
         ),
         .executableTarget(
             name: "kubesim-bench",

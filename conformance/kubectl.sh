@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Conformance of KubeSim against kubectl: a scripted session, each step checked.
-# Usage: conformance/kubectl.sh <kubeconfig> [kubectl binary]
+# Usage: conformance/kubectl.sh <kubeconfig> [kubectl binary] [n8s binary]
+# With the n8s binary, `n8s operator` runs against the server with its TLS webhook registered in a
+# ValidatingWebhookConfiguration (the quota steps below).
 # Prints "ok <step>" / "FAIL <step>" and ends with "kubectl: N passed, N failed".
 set -uo pipefail
 export KUBECONFIG="$1"
 K="${2:-kubectl}"
+N8S="${3:-}"
 passed=0
 failed=0
 work="$(mktemp -d)"
@@ -134,6 +137,88 @@ expect "the n8s category lists both kinds" "compositeelasticquota.n8s.nebuly.ai/
 expect "get eq,ceq -A shows both kinds" "compositeelasticquota.n8s.nebuly.ai/shared" "$K" get eq,ceq -A
 check "unknown fields are pruned" bash -c "! '$K' get eq team-quota -n conformance-kubectl -o jsonpath='{.spec}' | grep -q unknownField"
 expect "an invalid quota is refused with the field named" "spec.max.nvidia.com/gpu in body should match" "$K" apply --validate=false -n conformance-kubectl -f "$work/bad-quota.yaml"
+
+# The operator: status.used from Running pods, and its validating webhook over TLS, called by the
+# API server through a ValidatingWebhookConfiguration that carries the webhook's CA.
+if [[ -n "$N8S" ]]; then
+    free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+    issue() { # issue <name>: a P-256 certificate for 127.0.0.1 signed by the session's CA
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$work/$1.key" -out "$work/$1.csr" -subj "/CN=n8s-operator" 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$work/san.ext"
+        openssl x509 -req -in "$work/$1.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial -days 1 -extfile "$work/san.ext" -out "$work/$1.crt" 2>/dev/null
+    }
+    served_serial() { openssl s_client -connect "127.0.0.1:$webhook_port" -CAfile "$work/ca.crt" -verify_return_error </dev/null 2>/dev/null | openssl x509 -noout -serial; }
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$work/ca.key" -out "$work/ca.crt" -days 1 -subj "/CN=n8s-webhook-ca" 2>/dev/null
+    issue first
+    cp "$work/first.crt" "$work/tls.crt"
+    cp "$work/first.key" "$work/tls.key"
+    webhook_port=$(free_port)
+    health_port=$(free_port)
+    "$N8S" operator --kubeconfig "$KUBECONFIG" --webhook-port "$webhook_port" --health-port "$health_port" \
+        --tls-cert-file "$work/tls.crt" --tls-key-file "$work/tls.key" --log-level warning >"$work/operator.log" 2>&1 &
+    operator=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$health_port/readyz" >/dev/null && break; sleep 0.1; done
+    cat >"$work/webhook.yaml" <<YAML
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: n8s-quota}
+webhooks:
+- name: quota.n8s.nebuly.ai
+  clientConfig:
+    url: https://127.0.0.1:$webhook_port/validate-quota
+    caBundle: $(base64 -w0 "$work/ca.crt")
+  rules:
+  - {operations: [CREATE, UPDATE], apiGroups: [n8s.nebuly.ai], apiVersions: [v1alpha1], resources: [elasticquotas, compositeelasticquotas]}
+  sideEffects: None
+  admissionReviewVersions: [v1]
+  failurePolicy: Fail
+YAML
+    cat >"$work/max-below-min.yaml" <<'YAML'
+apiVersion: n8s.nebuly.ai/v1alpha1
+kind: ElasticQuota
+metadata: {name: upside-down, namespace: team-d}
+spec: {min: {n8s.nebuly.ai/gpu-memory: 40}, max: {n8s.nebuly.ai/gpu-memory: 20}}
+YAML
+    cat >"$work/second.yaml" <<'YAML'
+apiVersion: n8s.nebuly.ai/v1alpha1
+kind: ElasticQuota
+metadata: {name: second, namespace: conformance-kubectl}
+spec: {min: {n8s.nebuly.ai/gpu-memory: 10}}
+YAML
+    cat >"$work/gpu-pod.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: gpu-job, namespace: conformance-kubectl}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    resources: {limits: {nvidia.com/mig-1g.10gb: 2}}
+YAML
+    server="$("$K" config view -o 'jsonpath={.clusters[0].cluster.server}')"
+    check "the operator is ready" curl -sf "http://127.0.0.1:$health_port/readyz"
+    expect "register the webhook with its CA" "validatingwebhookconfiguration.admissionregistration.k8s.io/n8s-quota created" "$K" apply --validate=false -f "$work/webhook.yaml"
+    check "create namespace team-d" "$K" create namespace team-d
+    expect "a quota with max below min is refused by the webhook over TLS" 'admission webhook "quota.n8s.nebuly.ai" denied the request: spec.max' "$K" apply --validate=false -f "$work/max-below-min.yaml"
+    expect "a second quota for a namespace is refused" 'admission webhook "quota.n8s.nebuly.ai" denied the request: ' "$K" apply --validate=false -f "$work/second.yaml"
+    expect "create a pod with two 1g.10gb devices" "created" "$K" apply --validate=false -f "$work/gpu-pod.yaml"
+    check "the pod runs" curl -sf -X PATCH -H 'Content-Type: application/merge-patch+json' -d '{"status":{"phase":"Running"}}' "$server/api/v1/namespaces/conformance-kubectl/pods/gpu-job/status"
+    for _ in $(seq 100); do [[ "$(row eq -A)" == *"team-quota 40 80 20 "* ]] && break; sleep 0.1; done
+    expect "get eq,ceq -A shows used from the Running pod (20 GB of gpu-memory, 0 GPUs)" "conformance-kubectl elasticquota.n8s.nebuly.ai/team-quota 40 80 20 1 0" row eq,ceq -A
+    expect "the pod is labelled in-quota" "in-quota" "$K" get pod gpu-job -n conformance-kubectl -o 'jsonpath={.metadata.labels}'
+    # Certificate rotation: replace the files; the next handshake presents the new certificate.
+    before="$(served_serial)"
+    issue second
+    cp "$work/second.key" "$work/tls.key.new" && cp "$work/second.crt" "$work/tls.crt.new"
+    mv "$work/tls.key.new" "$work/tls.key" && mv "$work/tls.crt.new" "$work/tls.crt"
+    want="$(openssl x509 -noout -serial -in "$work/second.crt")"
+    for _ in $(seq 50); do [[ "$(served_serial)" == "$want" ]] && break; sleep 0.1; done
+    check "the webhook serves the rotated certificate (new serial) without a restart" test "$(served_serial)" = "$want" -a "$before" != "$want"
+    expect "the webhook still refuses after rotation" 'admission webhook "quota.n8s.nebuly.ai" denied the request: spec.max' "$K" apply --validate=false -f "$work/max-below-min.yaml"
+    check "delete the webhook configuration" "$K" delete validatingwebhookconfiguration n8s-quota
+    kill "$operator" 2>/dev/null
+    wait "$operator" 2>/dev/null
+fi
 expect "delete the CRDs" "deleted" "$K" delete -f "$crds"
 check "their kinds are no longer served" bash -c "! '$K' get eq -A"
 

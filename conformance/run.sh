@@ -27,7 +27,7 @@ run_session() { # run_session <name> <command...>: each session gets a fresh ser
     wait "$server" 2>/dev/null
 }
 
-kubectl_session() { conformance/kubectl.sh "$2" "$1"; }
+kubectl_session() { conformance/kubectl.sh "$2" "$1" "$n8s"; }
 plan_session() { conformance/plan.sh "$2" "$1" "$n8s"; }
 
 run_session "official Python client" .venv/bin/python conformance/python_client.py

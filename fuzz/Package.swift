@@ -11,6 +11,7 @@ let package = Package(
         .target(name: "CFuzzer"),
         .executableTarget(name: "fuzz-annotations", dependencies: ["CFuzzer", .product(name: "N8sFuzzing", package: "n8s")]),
         .executableTarget(name: "fuzz-quantity", dependencies: ["CFuzzer", .product(name: "N8sFuzzing", package: "n8s")]),
+        .executableTarget(name: "fuzz-admission-review", dependencies: ["CFuzzer", .product(name: "N8sFuzzing", package: "n8s")]),
         .executableTarget(name: "fuzz-label-selector", dependencies: ["CFuzzer", .product(name: "N8sFuzzing", package: "n8s")]),
         .executableTarget(name: "fuzz-field-selector", dependencies: ["CFuzzer", .product(name: "N8sFuzzing", package: "n8s")]),
         .executableTarget(name: "fuzz-json-patch", dependencies: ["CFuzzer", .product(name: "N8sFuzzing", package: "n8s")]),

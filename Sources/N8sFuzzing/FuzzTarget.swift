@@ -34,6 +34,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case kubeconfig
     /// Kubelet PodResources v1 `List` and `GetAllocatableResources` replies (protobuf bytes).
     case podResources = "pod-resources"
+    /// A body POSTed to the quota webhook: AdmissionReview decoding, then quota validation.
+    case admissionReview = "admission-review"
 
     /// Runs one input; traps (with the input's meaning in the message) when an invariant breaks.
     /// - Returns: whether the parser accepted the input (so seed inputs can be checked to reach
@@ -50,6 +52,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .scenario: return Self.scenario(Self.text(data))
         case .kubeconfig: return Self.kubeconfig(Self.text(data))
         case .podResources: return Self.podResources(data)
+        case .admissionReview: return Self.admissionReview(data)
         }
     }
 
@@ -58,6 +61,28 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     static func fail(_ what: String) -> Never { fatalError("fuzz invariant broken: \(what)") }
 
     // MARK: - Entry points
+
+    /// Quotas the reviewed object is checked against: one ElasticQuota and one composite.
+    static let existingQuotas = [
+        Quota(id: QuotaID(.elastic, namespace: "team-a", name: "a"), namespaces: ["team-a"], min: ["nvidia.com/gpu": Quantity(1)]),
+        Quota(id: QuotaID(.composite, namespace: "ops", name: "shared"), namespaces: ["team-b", "team-c"]),
+    ]
+
+    static func admissionReview(_ data: Data) -> Bool {
+        guard let request = try? AdmissionReview.decodeRequest(data) else { return false }
+        let response = QuotaWebhook.review(request, existing: existingQuotas)
+        guard response.uid == request.uid else { fail("the answer's uid '\(response.uid)' is not the request's '\(request.uid)'") }
+        if !response.allowed {
+            guard let status = response.status, let code = status.code, code >= 400, !(status.message ?? "").isEmpty else {
+                fail("a denial without a code of 400 or more and a message: \(String(describing: response.status))")
+            }
+        }
+        // The answer must travel: encoded, it reads back as the same response.
+        guard let encoded = try? KubeJSON.encode(AdmissionReview(response: response)),
+            let decoded = try? KubeJSON.decode(AdmissionReview.self, from: encoded), decoded.response == response
+        else { fail("the answer to uid '\(request.uid)' does not survive encoding") }
+        return true
+    }
 
     static func annotations(_ text: String) -> Bool {
         var annotations: [String: String] = [:]

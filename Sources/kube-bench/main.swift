@@ -2,12 +2,14 @@ import Foundation
 import KubeClient
 import KubeCore
 import KubeRuntime
+import KubeSim
 import Logging
 import ServiceLifecycle
 import Synchronization
 
-// Measures, over the in-process API server (no HTTP): objects/s a watcher + store ingests
-// (list of N, then N watch events), and reconciles/s a controller sustains on N objects.
+// Measures, over KubeSim in process (KubeSimTransport: KubeSim's HTTP handling without a socket):
+// objects/s a watcher + store ingests (list of N, then N watch events), and reconciles/s a
+// controller sustains on N objects.
 // Run: swift run -c release kube-bench [objects]
 
 struct NoopReconciler: Reconciler {
@@ -41,13 +43,14 @@ func waitFor(_ condition: @Sendable () -> Bool) async {
 let count = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 10_000
 var logger = Logger(label: "n8s.bench")
 logger.logLevel = .error
-let server = InMemoryAPIServer()
+let server = KubeSim()
+_ = try server.create(Namespace.self, Namespace(metadata: ObjectMeta(name: "bench")))
 for i in 0..<count {
     var cm = ConfigMap(metadata: ObjectMeta(name: "cm-\(i)", namespace: "bench", labels: ["app": "bench", "shard": "\(i % 16)"]))
     cm.data = ["payload": String(repeating: "x", count: 256)]
-    try server.seed(cm)
+    _ = try server.create(ConfigMap.self, cm)
 }
-let client = KubeClient(transport: server, qps: nil, logger: logger)
+let client = KubeClient(transport: KubeSimTransport(sim: server), qps: nil, logger: logger)
 let api = client.resource(ConfigMap.self, in: "bench")
 
 // 1. Watcher + store: initial list, then `count` modifications through the watch.
@@ -59,13 +62,13 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     let listStart = ContinuousClock.now
     await waitFor { store.hasSynced }
     let listTime = ContinuousClock.now - listStart
-    await waitFor { server.watchCount == 1 }
+    await waitFor { server.openWatchCount == 1 }
     let before = applied.count
     let watchStart = ContinuousClock.now
     for i in 0..<count {
         var cm = ConfigMap(metadata: ObjectMeta(name: "cm-\(i)", namespace: "bench", labels: ["app": "bench"]))
         cm.data = ["payload": "updated-\(i)"]
-        try server.seed(cm)
+        _ = try server.update(cm)
     }
     await waitFor { applied.count - before >= count }
     let watchTime = ContinuousClock.now - watchStart

@@ -1,19 +1,20 @@
 import TestSupport
 import Foundation
 import KubeCore
+import KubeSim
 import Testing
 
 @testable import KubeClient
 
-@Suite("ResourceClient over the in-memory server")
+@Suite("ResourceClient over KubeSim in process")
 struct ResourceClientTests {
-    let server: InMemoryAPIServer
+    let server: KubeSim
     let clock = ManualClock()
     let client: KubeClient
 
     init() {
-        server = InMemoryAPIServer(clock: clock)
-        client = KubeClient(transport: server, qps: nil, clock: clock)
+        server = KubeSim.inProcess(clock: clock)
+        client = server.inProcessClient(clock: clock)
     }
 
     static func configMap(_ name: String, _ data: [String: String] = [:], labels: [String: String]? = nil) -> ConfigMap {
@@ -41,10 +42,10 @@ struct ResourceClientTests {
     @Test("list follows continue tokens across pages and filters by label")
     func pagination() async throws {
         for i in 0..<25 { try server.seed(Self.configMap(String(format: "cm-%02d", i), labels: ["even": i % 2 == 0 ? "yes" : "no"])) }
-        let before = server.requestCount
+        let before = server.requestCount()
         let all = try await client.resource(ConfigMap.self, in: "ns").list(ListOptions(limit: 10))
         #expect(all.items.map(\.name) == (0..<25).map { String(format: "cm-%02d", $0) })
-        #expect(server.requestCount - before == 3)
+        #expect(server.requestCount() - before == 3)
         #expect(all.metadata.continue == nil)
         let even = try await client.resource(ConfigMap.self, in: "ns").list(ListOptions(labelSelector: try LabelSelector(parsing: "even=yes"), limit: 4))
         #expect(even.items.count == 13)
@@ -65,9 +66,10 @@ struct ResourceClientTests {
 
         let pods = client.resource(Pod.self, in: "ns")
         _ = try await pods.create(Pod(metadata: ObjectMeta(name: "web", namespace: "ns"), spec: PodSpec(containers: [Container(name: "a"), Container(name: "b")])))
-        let patched = try await pods.patch("web", .strategicMerge(.object(["spec": .object(["containers": .array([.object(["name": "b", "restartPolicy": "Always"])])])])))
+        // Containers merge by name; the image is one of the few pod spec fields an update may change.
+        let patched = try await pods.patch("web", .strategicMerge(.object(["spec": .object(["containers": .array([.object(["name": "b", "image": "busybox:2"])])])])))
         #expect(patched.spec.containers.map(\.name) == ["a", "b"])
-        #expect(patched.spec.containers.map(\.restartPolicy) == [nil, "Always"])
+        #expect(patched.spec.containers.map { $0.unknownFields["image"] } == [nil, "busybox:2"])
     }
 
     @Test("delete honours preconditions; binding and eviction subresources")
@@ -79,12 +81,13 @@ struct ResourceClientTests {
         #expect(try await maps.getIfPresent("d") == nil)
 
         let pods = client.resource(Pod.self, in: "ns")
-        _ = try await pods.create(Pod(metadata: ObjectMeta(name: "p", namespace: "ns")))
+        _ = try await pods.create(Pod(metadata: ObjectMeta(name: "p", namespace: "ns"), spec: PodSpec(containers: [Container(name: "main")])))
         try await pods.bind("p", to: "node-1")
         #expect(try await pods.get("p").spec.nodeName == "node-1")
         await #expect { try await pods.bind("p", to: "node-2") } throws: { ($0 as? KubeClientError)?.isConflict == true }
         try await pods.evict("p")
-        #expect(try await pods.getIfPresent("p") == nil)
+        // Bound to a node: marked for deletion, which the kubelet finishes.
+        #expect(try await pods.get("p").metadata.deletionTimestamp != nil)
     }
 
     @Test("429 is retried after the server's Retry-After; 5xx is retried for GET but not for POST")
@@ -103,9 +106,9 @@ struct ResourceClientTests {
         #expect(try await driving(clock) { try await maps.get("r") }.name == "r")
 
         server.failNext(1, verb: "create", resource: "configmaps", with: .internalError("boom"))
-        let requests = server.requestCount
+        let requests = server.requestCount()
         await #expect { try await maps.create(Self.configMap("s")) } throws: { ($0 as? KubeClientError)?.isServerError == true }
-        #expect(server.requestCount == requests + 1)
+        #expect(server.requestCount() == requests + 1)
 
         server.failNext(1, verb: "create", resource: "configmaps", with: busy)
         _ = try await driving(clock) { try await maps.create(Self.configMap("s")) }
@@ -124,7 +127,9 @@ struct ResourceClientTests {
         let result = try await driving(clock) {
             try await retryOnConflict(clock: clock) {
                 var current = try await maps.get("c")
-                if attempts.increment() <= 2 { _ = try await maps.patch("c", .merge(.object(["data": .object(["other": "x"])]))) }
+                let attempt = attempts.increment()
+                // Each patch changes the object (a patch that changes nothing leaves its version, as kube-apiserver does).
+                if attempt <= 2 { _ = try await maps.patch("c", .merge(.object(["data": .object(["other": .string("x\(attempt)")])]))) }
                 current.data?["n"] = "1"
                 return try await maps.update(current)
             }
@@ -150,8 +155,8 @@ struct TokenBucketTests {
     @Test("a rate-limited client waits on the clock")
     func limitedClient() async throws {
         let clock = ManualClock()
-        let server = InMemoryAPIServer(clock: clock)
-        let client = KubeClient(transport: server, qps: 2, burst: 1, clock: clock)
+        let server = KubeSim.inProcess(clock: clock)
+        let client = server.inProcessClient(qps: 2, burst: 1, clock: clock)
         try server.seed(ResourceClientTests.configMap("x"))
         let maps = client.resource(ConfigMap.self, in: "ns")
         let start = clock.now

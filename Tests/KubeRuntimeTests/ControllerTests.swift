@@ -1,6 +1,7 @@
 import TestSupport
 import KubeClient
 import KubeCore
+import KubeSim
 import Logging
 import MetricsTestKit
 import ServiceLifecycle
@@ -47,12 +48,12 @@ final class Tally: Sendable {
 @Suite("Controller")
 struct ControllerTests {
     let clock = ManualClock()
-    let server: InMemoryAPIServer
+    let server: KubeSim
     let client: KubeClient
 
     init() {
-        server = InMemoryAPIServer(clock: clock)
-        client = KubeClient(transport: server, qps: nil, clock: clock)
+        server = KubeSim.inProcess(clock: clock)
+        client = server.inProcessClient(clock: clock)
     }
 
     func cm(_ name: String, _ value: String = "0") -> ConfigMap {
@@ -76,7 +77,7 @@ struct ControllerTests {
                 #expect(await eventually { reconciler.calls.count("c3") == 2 })
                 try await client.resource(ConfigMap.self, in: "ns").delete("c4")
                 #expect(await eventually { reconciler.calls.count("deleted:c4:0") == 1 })
-                try server.seed(Pod(metadata: ObjectMeta(name: "p", namespace: "ns", labels: ["cm": "c5"])))
+                try server.seed(Pod(metadata: ObjectMeta(name: "p", namespace: "ns", labels: ["cm": "c5"]), spec: PodSpec(containers: [Container(name: "main")])))
                 #expect(await eventually { reconciler.calls.count("c5") == 2 })
                 trigger.triggerGracefulShutdown()
                 try await group.waitForAll()

@@ -1,5 +1,7 @@
+import TestSupport
 import KubeClient
 import KubeCore
+import KubeSim
 import Testing
 
 @testable import KubeRuntime
@@ -9,8 +11,8 @@ struct EventRecorderTests {
     @Test("repeats increment count on one Event; the per-object rate limit drops the excess until refilled")
     func aggregateAndLimit() async throws {
         let clock = ManualClock()
-        let server = InMemoryAPIServer(clock: clock)
-        let client = KubeClient(transport: server, qps: nil, clock: clock)
+        let server = KubeSim.inProcess(clock: clock)
+        let client = server.inProcessClient(clock: clock)
         let recorder = EventRecorder(client: client, component: "n8s-test", instance: "host-1", burst: 3, refillInterval: .seconds(60))
         var meta = ObjectMeta(name: "web", namespace: "ns")
         meta.uid = "u1"

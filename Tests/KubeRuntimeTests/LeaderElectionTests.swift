@@ -1,6 +1,7 @@
 import TestSupport
 import KubeClient
 import KubeCore
+import KubeSim
 import Logging
 import MetricsTestKit
 import ServiceLifecycle
@@ -55,10 +56,10 @@ struct ReplicaReconciler: Reconciler {
 @Suite("Leader election with two replicas")
 struct LeaderElectionTests {
     let clock = ManualClock()
-    let server: InMemoryAPIServer
+    let server: KubeSim
 
     init() throws {
-        server = InMemoryAPIServer(clock: clock)
+        server = KubeSim.inProcess(clock: clock)
         for i in 0..<10 {
             try server.seed(ConfigMap(metadata: ObjectMeta(name: "c\(i)", namespace: "ns")))
         }
@@ -72,7 +73,7 @@ struct LeaderElectionTests {
     }
 
     func replica(_ name: String, activity: Activity) -> Replica {
-        let transport = CuttableTransport(server)
+        let transport = CuttableTransport(KubeSimTransport(sim: server))
         var client = KubeClient(transport: transport, qps: nil, retry: .none, clock: clock)
         client.logger.logLevel = .critical
         let leadership = Leadership()

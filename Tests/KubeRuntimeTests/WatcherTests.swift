@@ -1,6 +1,7 @@
 import TestSupport
 import KubeClient
 import KubeCore
+import KubeSim
 import Synchronization
 import Testing
 
@@ -25,12 +26,12 @@ final class ChangeLog: Sendable {
 @Suite("Watcher")
 struct WatcherTests {
     let clock = ManualClock()
-    let server: InMemoryAPIServer
+    let server: KubeSim
     let client: KubeClient
 
     init() {
-        server = InMemoryAPIServer(clock: clock)
-        client = KubeClient(transport: server, qps: nil, clock: clock)
+        server = KubeSim.inProcess(clock: clock)
+        client = server.inProcessClient(clock: clock)
     }
 
     func cm(_ name: String, _ value: String = "0") -> ConfigMap {
@@ -53,13 +54,13 @@ struct WatcherTests {
         let watcher = Watcher(api: client.resource(ConfigMap.self, in: "ns"), store: store, clock: clock) { log.record($0) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await watcher.run() }
-            #expect(await eventually { store.hasSynced && server.watchCount == 1 })
+            #expect(await eventually { store.hasSynced && server.openWatchCount == 1 })
             try server.seed(cm("c0", "1"))
             #expect(await eventually { store.get(ObjectKey(namespace: "ns", name: "c0"))?.data?["v"] == "1" })
             server.dropWatches()
             try server.seed(cm("c1", "1"))  // written while no watch is open
             try server.seed(cm("c3"))
-            #expect(await eventually { server.watchCount == 1 && storeMatchesServer(store) })
+            #expect(await eventually { server.openWatchCount == 1 && storeMatchesServer(store) })
             try server.seed(cm("c2", "1"))
             #expect(await eventually { storeMatchesServer(store) })
             group.cancelAll()
@@ -67,7 +68,7 @@ struct WatcherTests {
         let entries = log.all
         #expect(entries.count == Set(entries).count, "no change reported twice: \(entries)")
         #expect(entries.filter { $0.hasPrefix("applied c1") }.count == 2)
-        #expect(server.requestCount(verb: .get, path: "/api/v1/namespaces/ns/configmaps", watch: false) == 1, "no relist needed")
+        #expect(server.requestCount(verb: "list", resource: "configmaps", caller: .userAgent(prefix: "n8s-kubeclient")) == 1, "no relist needed")
     }
 
     @Test("relists after 410 and ends equal to the server, reporting deletions missed meanwhile")
@@ -78,18 +79,20 @@ struct WatcherTests {
         let watcher = Watcher(api: client.resource(ConfigMap.self, in: "ns"), store: store, clock: clock) { log.record($0) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await watcher.run() }
-            #expect(await eventually { store.hasSynced && server.watchCount == 1 })
+            #expect(await eventually { store.hasSynced && server.openWatchCount == 1 })
             server.dropWatches()
             try await client.resource(ConfigMap.self, in: "ns").delete("c1")
             try server.seed(cm("c2", "changed"))
             try server.seed(cm("c9"))
             server.compactHistory()
-            #expect(await eventually { server.watchCount == 1 && storeMatchesServer(store) })
+            // The dropped watch had delivered nothing, so the watcher backs off (on the clock) before resuming.
+            let relisted = try await driving(clock) { await eventually { server.openWatchCount == 1 && storeMatchesServer(store) } }
+            #expect(relisted)
             group.cancelAll()
         }
         #expect(log.all.contains("deleted c1"))
         #expect(store.get(ObjectKey(namespace: "ns", name: "c2"))?.data?["v"] == "changed")
-        #expect(server.requestCount(verb: .get, path: "/api/v1/namespaces/ns/configmaps", watch: false) == 2, "listed twice")
+        #expect(server.requestCount(verb: "list", resource: "configmaps", caller: .userAgent(prefix: "n8s-kubeclient")) == 2, "listed twice")
     }
 
     @Test("backs off on other errors and recovers")

@@ -35,6 +35,8 @@ public struct AdmissionReview: Sendable, Hashable, Codable {
         public var object: JSONValue?
         public var oldObject: JSONValue?
         public var dryRun: Bool?
+        /// `CreateOptions`, `UpdateOptions` or `DeleteOptions` of the write, as a JSON object.
+        public var options: JSONValue?
 
         public init(uid: String, kind: GroupVersionKind, resource: GroupVersionResource, name: String? = nil, namespace: String? = nil,
                     operation: String, object: JSONValue? = nil, oldObject: JSONValue? = nil) {
@@ -110,6 +112,12 @@ public struct AdmissionReview: Sendable, Hashable, Codable {
         public var username: String?
         public var uid: String?
         public var groups: [String]?
+
+        public init(username: String? = nil, uid: String? = nil, groups: [String]? = nil) {
+            self.username = username
+            self.uid = uid
+            self.groups = groups
+        }
     }
 }
 

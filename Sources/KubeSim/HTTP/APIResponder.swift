@@ -13,6 +13,8 @@ struct APIResponder: Sendable {
     var authentication: KubeSimAuthentication? = nil
     /// Whether connections are TLS, so a client certificate may name the caller.
     var readsPeerCertificate = false
+    /// Serving ``KubeSimTransport`` (no connection): a watch ends when its writing task is cancelled.
+    var isInProcess = false
     /// Largest request body accepted (kube-apiserver's limit is 3 MiB).
     static let maxBodyBytes = 3 * 1024 * 1024
 
@@ -107,7 +109,7 @@ struct APIResponder: Sendable {
                 if let remaining = page.remainingItemCount { meta["remainingItemCount"] = .int(Int64(remaining)) }
                 return Self.json(200, ["apiVersion": .string(type.apiVersion), "kind": .string(type.kind + "List"), "metadata": .object(meta), "items": .array(page.items)])
             case .post:
-                let created = try sim.create(type, namespace: namespace, try await body(request), dryRun: query["dryRun"] == "All")
+                let created = try await sim.admittedCreate(type, namespace: namespace, try await body(request), dryRun: query["dryRun"] == "All")
                 return Self.json(201, created)
             case .delete:
                 let options = try listOptions(query)
@@ -115,7 +117,9 @@ struct APIResponder: Sendable {
                 var deleted: [JSONValue] = []
                 for item in try sim.list(type, namespace: namespace, options: options).items {
                     guard let itemName = item.value(at: ["metadata", "name"])?.stringValue else { continue }
-                    if let d = try? sim.delete(type, namespace: item.value(at: ["metadata", "namespace"])?.stringValue, name: itemName, options: deleteOptions) { deleted.append(d) }
+                    if let d = try? await sim.admittedDelete(type, namespace: item.value(at: ["metadata", "namespace"])?.stringValue, name: itemName, options: deleteOptions) {
+                        deleted.append(d)
+                    }
                 }
                 return Self.json(200, ["apiVersion": .string(type.apiVersion), "kind": .string(type.kind + "List"), "metadata": [:], "items": .array(deleted)])
             default:
@@ -130,16 +134,16 @@ struct APIResponder: Sendable {
             return Self.json(200, object)
         case (.put, nil), (.put, "status"):
             if subresource == "status" && !type.hasStatusSubresource { throw notFoundSubresource(type, subresource) }
-            return Self.json(200, try sim.update(type, namespace: namespace, name: name, try await body(request), subresource: subresource))
+            return Self.json(200, try await sim.admittedUpdate(type, namespace: namespace, name: name, try await body(request), subresource: subresource, dryRun: query["dryRun"] == "All"))
         case (.patch, nil), (.patch, "status"):
             if subresource == "status" && !type.hasStatusSubresource { throw notFoundSubresource(type, subresource) }
             let contentType = (request.headers[.contentType] ?? "").split(separator: ";").first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
             guard let patchType = PatchType(rawValue: contentType) else {
                 throw APIStatus.unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
             }
-            return Self.json(200, try sim.patch(type, namespace: namespace, name: name, try await body(request), patchType: patchType, subresource: subresource))
+            return Self.json(200, try await sim.admittedPatch(type, namespace: namespace, name: name, try await body(request), patchType: patchType, subresource: subresource, dryRun: query["dryRun"] == "All"))
         case (.delete, nil):
-            let result = try sim.delete(type, namespace: namespace, name: name, options: try await deleteOptions(request, query))
+            let result = try await sim.admittedDelete(type, namespace: namespace, name: name, options: try await deleteOptions(request, query))
             let stillThere = sim.contains(type, namespace: namespace, name: name)
             return Self.json(stillThere ? 202 : 200, result)
         case (.post, "binding") where type.group.isEmpty && type.plural == "pods":
@@ -162,9 +166,9 @@ struct APIResponder: Sendable {
         let channel = try sim.watch(type, namespace: namespace, options: options)
         let sim = self.sim
         let timeout = Duration.seconds(options.timeoutSeconds ?? 1800)
+        let isInProcess = self.isInProcess
         let body = ResponseBody { writer in
-            // A client that goes away ends its watch at once, even when no event is due.
-            try await request.body.consumeWithInboundCloseHandler { _ in
+            func pump(_ writer: inout any ResponseBodyWriter) async {
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask {
                         try? await sim.clock.sleep(for: timeout)
@@ -186,8 +190,17 @@ struct APIResponder: Sendable {
                     sim.release(channel)
                     group.cancelAll()
                 }
-            } onInboundClosed: {
-                sim.release(channel)
+            }
+            if isInProcess {
+                // In process, a client that goes away cancels the task writing its watch.
+                await withTaskCancellationHandler { await pump(&writer) } onCancel: { sim.release(channel) }
+            } else {
+                // A client that goes away ends its watch at once, even when no event is due.
+                try await request.body.consumeWithInboundCloseHandler { _ in
+                    await pump(&writer)
+                } onInboundClosed: {
+                    sim.release(channel)
+                }
             }
             try await writer.finish(nil)
         }

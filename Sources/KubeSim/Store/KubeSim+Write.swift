@@ -15,6 +15,11 @@ extension KubeSim {
     /// - Throws: 400 when the body's kind or namespace contradicts the URL; 404 when the
     ///   namespace does not exist; 409 `AlreadyExists`; 422 `Invalid` naming the field.
     public func create(_ type: ResourceType, namespace: String?, _ body: JSONValue, dryRun: Bool = false) throws(APIStatus) -> JSONValue {
+        try create(type, namespace: namespace, body, dryRun: dryRun, uid: nil)
+    }
+
+    /// ``create(_:namespace:_:dryRun:)`` with the `uid` a dry run already showed the webhooks.
+    func create(_ type: ResourceType, namespace: String?, _ body: JSONValue, dryRun: Bool, uid: String?) throws(APIStatus) -> JSONValue {
         try checkFault(verb: "create", type: type, subresource: nil)
         var object = try checkedBody(body, for: type, namespace: namespace)
         let metaName = object.value(at: ["metadata", "name"])?.stringValue ?? ""
@@ -31,6 +36,7 @@ extension KubeSim {
         if type.group.isEmpty && type.plural == "pods" { object = try PodRules.defaulted(object) }
         try Canonical.apply(to: &object, type: type)
         object = try CustomResourceDefinitions.admit(object, type: type)
+        object = try WebhookConfigurations.admit(object, type: type)
         var served: ResourceType?
         if type.isCustomResourceDefinition { served = try CustomResourceDefinitions.servedType(object) }
         let key = ObjectKey(namespace: type.isNamespaced ? namespace : nil, name: name)
@@ -46,7 +52,7 @@ extension KubeSim {
             }
             if s.objects[type.id]?[key] != nil { throw .alreadyExists(type.plural, name, group: type.group) }
             var meta = object["metadata"]?.objectValue ?? [:]
-            meta["uid"] = .string(UUID().uuidString.lowercased())
+            meta["uid"] = .string(uid ?? UUID().uuidString.lowercased())
             meta["creationTimestamp"] = .string(RFC3339.format(now))
             meta["deletionTimestamp"] = nil
             meta["deletionGracePeriodSeconds"] = nil
@@ -73,24 +79,38 @@ extension KubeSim {
     ///
     /// A body without `resourceVersion` updates unconditionally; a stale one gets 409 `Conflict`.
     /// An update that changes nothing returns the object without a new version, as kube-apiserver does.
+    /// With `dryRun` the result is returned as it would be stored, and nothing changes.
     /// - Throws: 404, 409 `Conflict`, 400 when the name contradicts the URL, 422 for invalid
     ///   metadata or a forbidden pod spec change.
-    public func update(_ type: ResourceType, namespace: String?, name: String, _ body: JSONValue, subresource: String? = nil) throws(APIStatus) -> JSONValue {
+    public func update(_ type: ResourceType, namespace: String?, name: String, _ body: JSONValue, subresource: String? = nil, dryRun: Bool = false) throws(APIStatus) -> JSONValue {
+        try update(type, namespace: namespace, name: name, body, subresource: subresource, dryRun: dryRun, storedVersion: nil)
+    }
+
+    /// ``update(_:namespace:name:_:subresource:dryRun:)``, failing with 409 unless the stored
+    /// object is still at `storedVersion` (the version the webhooks were shown).
+    func update(_ type: ResourceType, namespace: String?, name: String, _ body: JSONValue, subresource: String?, dryRun: Bool, storedVersion: String?) throws(APIStatus) -> JSONValue {
         try checkFault(verb: "update", type: type, subresource: subresource)
         let object = try checkedBody(body, for: type, namespace: namespace)
         if let bodyName = object.value(at: ["metadata", "name"])?.stringValue, !bodyName.isEmpty, bodyName != name {
             throw .badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
         }
         return try state.withLock { s throws(APIStatus) -> JSONValue in
-            try commitUpdate(&s, type: type, namespace: namespace, name: name, proposed: object, subresource: subresource)
+            try commitUpdate(&s, type: type, namespace: namespace, name: name, proposed: object, subresource: subresource, dryRun: dryRun, storedVersion: storedVersion)
         }
     }
 
     /// Applies a patch to the stored object and stores the result with update semantics.
     ///
     /// A `resourceVersion` the patch sets is a precondition (409 when stale), as with
-    /// kube-apiserver; a failed JSON patch `test` is 422, a malformed patch 400.
-    public func patch(_ type: ResourceType, namespace: String?, name: String, _ patch: JSONValue, patchType: PatchType, subresource: String? = nil) throws(APIStatus) -> JSONValue {
+    /// kube-apiserver; a failed JSON patch `test` is 422, a malformed patch 400. With `dryRun`
+    /// the result is returned as it would be stored, and nothing changes.
+    public func patch(_ type: ResourceType, namespace: String?, name: String, _ patch: JSONValue, patchType: PatchType, subresource: String? = nil, dryRun: Bool = false) throws(APIStatus) -> JSONValue {
+        try self.patch(type, namespace: namespace, name: name, patch, patchType: patchType, subresource: subresource, dryRun: dryRun, storedVersion: nil)
+    }
+
+    /// ``patch(_:namespace:name:_:patchType:subresource:dryRun:)``, failing with 409 unless the
+    /// stored object is still at `storedVersion` (the version the webhooks were shown).
+    func patch(_ type: ResourceType, namespace: String?, name: String, _ patch: JSONValue, patchType: PatchType, subresource: String?, dryRun: Bool, storedVersion: String?) throws(APIStatus) -> JSONValue {
         try checkFault(verb: "patch", type: type, subresource: subresource)
         return try state.withLock { s throws(APIStatus) -> JSONValue in
             let key = ObjectKey(namespace: type.isNamespaced ? namespace : nil, name: name)
@@ -115,7 +135,7 @@ extension KubeSim {
                 }
             }
             guard case .object = patched else { throw APIStatus(code: 422, reason: "Invalid", message: "the patch replaced the whole object with a non-object") }
-            return try commitUpdate(&s, type: type, namespace: namespace, name: name, proposed: patched, subresource: subresource)
+            return try commitUpdate(&s, type: type, namespace: namespace, name: name, proposed: patched, subresource: subresource, dryRun: dryRun, storedVersion: storedVersion)
         }
     }
 
@@ -195,10 +215,12 @@ extension KubeSim {
 
     /// The shared tail of update and patch: preconditions, server-owned fields, no-op detection,
     /// generation, finalizer completion.
-    func commitUpdate(_ s: inout State, type: ResourceType, namespace: String?, name: String, proposed: JSONValue, subresource: String?) throws(APIStatus) -> JSONValue {
+    func commitUpdate(_ s: inout State, type: ResourceType, namespace: String?, name: String, proposed: JSONValue, subresource: String?,
+                      dryRun: Bool = false, storedVersion: String? = nil) throws(APIStatus) -> JSONValue {
         let key = ObjectKey(namespace: type.isNamespaced ? namespace : nil, name: name)
         guard let current = s.objects[type.id]?[key] else { throw .notFound(type.plural, name, group: type.group) }
         let currentRV = current.value(at: ["metadata", "resourceVersion"])?.stringValue
+        if let storedVersion, storedVersion != currentRV { throw .conflict(type.plural, name, group: type.group) }
         if let rv = proposed.value(at: ["metadata", "resourceVersion"])?.stringValue, !rv.isEmpty, rv != currentRV {
             throw .conflict(type.plural, name, group: type.group)
         }
@@ -221,6 +243,7 @@ extension KubeSim {
             next["kind"] = current["kind"]
             try Canonical.apply(to: &next, type: type)
             next = try CustomResourceDefinitions.admit(next, type: type)
+            next = try WebhookConfigurations.admit(next, type: type)
             try Validation.checkMetadata(next, kind: type.kind, name: name, group: type.group)
             if type.group.isEmpty && type.plural == "pods" { try PodRules.checkUpdate(from: current, to: next, name: name) }
             if current.value(at: ["metadata", "deletionTimestamp"]) != nil {
@@ -238,6 +261,7 @@ extension KubeSim {
         }
         var served: ResourceType?
         if type.isCustomResourceDefinition && subresource == nil { served = try CustomResourceDefinitions.servedType(next) }
+        if dryRun { return next }
         let stored = store(&s, type: type, key: key, object: next, old: current)
         if let served { s.types[served.id] = served }
         if stored.value(at: ["metadata", "deletionTimestamp"]) != nil,

@@ -141,6 +141,8 @@ struct State {
     /// Calls served, by verb, resource and caller (see ``KubeSim/requestCount(verb:resource:caller:)``).
     var requestCounts: [RequestCountKey: Int] = [:]
     var isRefusingWatches = false
+    /// Where service references of webhook configurations are reached (``KubeSim/routeService(namespace:name:port:to:)``).
+    var serviceRoutes: [ServiceRoute: String] = [:]
 
     mutating func nextRevision() -> UInt64 {
         revision += 1

@@ -97,7 +97,8 @@ struct ResourceID: Hashable, Sendable {
 }
 
 extension ResourceType {
-    /// The kinds every KubeSim serves (core/v1, coordination.k8s.io/v1, events.k8s.io/v1, policy/v1).
+    /// The kinds every KubeSim serves (core/v1, coordination.k8s.io/v1, events.k8s.io/v1, policy/v1,
+    /// apiextensions.k8s.io/v1 CustomResourceDefinition, admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration).
     public static let builtIn: [ResourceType] = [
         ResourceType(group: "", version: "v1", kind: "Namespace", plural: "namespaces", isNamespaced: false, shortNames: ["ns"],
                      selectableFields: ["status.phase"],
@@ -127,6 +128,9 @@ extension ResourceType {
         ResourceType(group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", isNamespaced: true,
                      shortNames: ["pdb"]),
         ResourceType.customResourceDefinition,
+        ResourceType(group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingWebhookConfiguration",
+                     plural: "validatingwebhookconfigurations", isNamespaced: false, hasStatusSubresource: false,
+                     categories: ["api-extensions"]),
     ]
 
     /// `apiextensions.k8s.io/v1` CustomResourceDefinition: creating one serves its kind.

@@ -43,9 +43,12 @@ public enum QuotaWebhook {
         return claims.isEmpty ? .allow(uid) : deny(uid, claims)
     }
 
-    /// `field: detail` joined by `; `, as one denial.
+    /// `field: detail` joined by `; `, as one 403 `Forbidden` denial.
+    ///
+    /// Not 422 `Invalid`: the API server passes the code and reason through, and kubectl prints an
+    /// `Invalid` status without causes as "The request is invalid", hiding the message; a
+    /// `Forbidden` one is printed with it (`admission webhook "…" denied the request: spec.max…`).
     static func deny(_ uid: String, _ violations: [QuotaViolation]) -> AdmissionReview.Response {
-        let forbidden = violations.allSatisfy { $0.reason == .forbidden }
-        return .deny(uid, violations.map(\.description).joined(separator: "; "), code: forbidden ? 403 : 422, reason: forbidden ? "Forbidden" : "Invalid")
+        .deny(uid, violations.map(\.description).joined(separator: "; "))
     }
 }

@@ -24,13 +24,18 @@ struct WebhookTLSTests {
 
     /// Runs a webhook server on a free port with the certificate files in a fresh directory.
     static func withWebhook(_ first: KubeSimTLS, quotas: [Quota], _ body: @Sendable (Int, URL) async throws -> Void) async throws {
+        try await withWebhook(first, quotas: { quotas }, body)
+    }
+
+    /// ``withWebhook(_:quotas:_:)`` reading the quotas anew on each review.
+    static func withWebhook(_ first: KubeSimTLS, quotas: @escaping @Sendable () -> [Quota]?, _ body: @Sendable (Int, URL) async throws -> Void) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("n8s-webhook-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try write(first, to: dir)
         let files = try CertificateFiles(certificatePath: dir.appendingPathComponent("tls.crt").path, keyPath: dir.appendingPathComponent("tls.key").path)
         let (ports, sink) = AsyncStream.makeStream(of: Int.self)
-        var server = QuotaWebhookServer(host: "127.0.0.1", port: 0, certificates: files, logger: quietLogger) { quotas }
+        var server = QuotaWebhookServer(host: "127.0.0.1", port: 0, certificates: files, logger: quietLogger, quotas: quotas)
         server.onListening = { port in
             sink.yield(port)
             sink.finish()
