@@ -71,7 +71,7 @@ extension SimulatedNode {
 
     /// Stops a pod on the node: phase `Failed` with `reason` and `message`, not ready, its devices freed.
     func fail(_ pod: Pod, reason: String, message: String, now: Date) throws(APIStatus) {
-        var failed = pod
+        var failed = (try? sim.get(Pod.self, namespace: pod.metadata.namespace, name: pod.name)) ?? pod
         var status = pod.status ?? PodStatus()
         status.phase = "Failed"
         status.reason = reason

@@ -164,6 +164,17 @@ extension SimulatedNode {
     /// not ready, the `node.kubernetes.io/not-ready:NoSchedule` taint (kube-scheduler's
     /// TaintToleration filter keeps pods off the node meanwhile).
     func setReady(_ ready: Bool, now: Date) throws(APIStatus) {
+        // Agents and the partitioner write the same Node meanwhile: a lost race is read again.
+        for attempt in 1...10 {
+            do {
+                return try writeReady(ready, now: now)
+            } catch where error.code == 409 && attempt < 10 {
+                continue
+            }
+        }
+    }
+
+    private func writeReady(_ ready: Bool, now: Date) throws(APIStatus) {
         var node = try sim.get(Node.self, name: name)
         var taints = (node.spec?.taints ?? []).filter { $0.key != Self.notReadyTaint }
         if !ready { taints.append(Taint(key: Self.notReadyTaint, effect: "NoSchedule")) }
