@@ -199,8 +199,8 @@ public final class GPUPartitioner: Sendable {
                     let wait = Self.failedPlanBackoff(config).delay(afterFailures: count)
                     // A failure an earlier term (or replica) already backed off for counts from
                     // then, not from now: else every new term would keep the node out again.
-                    let since = s.failures[view.name] == nil ? nodesByName[view.name].flatMap { Self.backoffStart(of: echoed, on: $0) } ?? now : now
-                    let until = since.addingTimeInterval(wait.seconds)
+                    let earlier = s.failures[view.name] == nil ? nodesByName[view.name].flatMap { PlannerCondition.backoffStart(of: echoed, on: $0) } : nil
+                    let until = (earlier ?? now).addingTimeInterval(wait.seconds)
                     s.failures[view.name] = NodeFailure(count: count, planID: echoed, until: until, isOver: until <= now)
                     if until > now {
                         logger.warning("the MIG agent did not apply a plan; node backs off", metadata: [
@@ -295,15 +295,6 @@ extension GPUPartitioner {
     /// The per-node backoff after failed plans (no jitter: tests on a manual clock know every wait).
     static func failedPlanBackoff(_ config: PartitionerConfig) -> Backoff {
         Backoff(initial: .seconds(config.failedPlanRetryInitialSeconds), maximum: .seconds(config.failedPlanRetryMaxSeconds))
-    }
-
-    /// When an earlier term started backing `node` off for `planID`: the `lastTransitionTime` of
-    /// its `N8sMigPlanner` condition when that is `PlanFailed` for this very plan; `nil` otherwise.
-    static func backoffStart(of planID: String, on node: Node) -> Date? {
-        guard let c = node.status?.condition(PlannerCondition.type), c.status == "False", c.reason == PlannerCondition.planFailed,
-            c.message?.contains("plan \(planID);") == true
-        else { return nil }
-        return c.lastTransitionTime
     }
 
     /// Nodes left out of planning now, with why (for the snapshot, adoption and pods' Events):

@@ -60,7 +60,7 @@ public struct PlannerCondition: Sendable, Hashable {
         if let backoff {
             return PlannerCondition(
                 isPlannable: false, reason: planFailed,
-                message: "the MIG agent did not apply plan \(backoff.planID); the node is planned again from \(RFC3339.format(backoff.until)) (backoff doubles per failure in a row)")
+                message: "\(failedPlanPrefix(backoff.planID)) the node is planned again from \(RFC3339.format(backoff.until)) (backoff doubles per failure in a row)")
         }
         let nodeWide = view.unplannable.filter { ![.notLabelled, .notReady, .cordoned].contains($0) }
         if let first = nodeWide.first {
@@ -74,6 +74,19 @@ public struct PlannerCondition: Sendable, Hashable {
         let gpuReasons = view.gpus.compactMap { g in g.unplannable.map { "GPU \(g.index): \($0.description)" } }
         let message = gpuReasons.isEmpty ? "every GPU can be planned" : "planned except " + gpuReasons.joined(separator: "; ")
         return PlannerCondition(isPlannable: true, reason: "Plannable", message: message)
+    }
+
+    /// How a `PlanFailed` message begins, naming its plan.
+    static func failedPlanPrefix(_ planID: String) -> String { "the MIG agent did not apply plan \(planID);" }
+
+    /// When an earlier term (or replica) started backing `node` off for `planID`: the
+    /// `lastTransitionTime` of its `N8sMigPlanner` condition when that is `PlanFailed` for this
+    /// very plan; `nil` otherwise.
+    static func backoffStart(of planID: String, on node: Node) -> Date? {
+        guard let c = node.status?.condition(type), c.status == "False", c.reason == planFailed,
+            c.message?.hasPrefix(failedPlanPrefix(planID)) == true
+        else { return nil }
+        return c.lastTransitionTime
     }
 
     /// `true` when `node` already carries this condition (status, reason and message).
