@@ -83,11 +83,16 @@ struct SimFaultCampaign: AsyncParsableCommand {
         if trials > 0 {
             let started = ContinuousClock.now
             let totals = await FaultCampaign.run(
-                trials: trials, seed: seed, parallel: parallel, timeScale: timeScale, faults: !noFaults, catalog: catalog, dump: dumpUnconverged) { t in
-                if t.trials % 50 == 0 { Console.error("… \(t.line)") }
-            }
+                trials: trials, seed: seed, parallel: parallel, timeScale: timeScale, faults: !noFaults, catalog: catalog, dump: dumpUnconverged,
+                progress: { t, one in
+                    // Each problem as it happens, so a long campaign can be looked into while it runs.
+                    for line in one.problems { Console.error("  \(line)") }
+                    if t.trials % 50 == 0 { Console.error("… \(t.line)") }
+                },
+                slow: { i, running in
+                    Console.error("  trial \(i) (seed \(seed)) still running after \(Self.seconds(running)); look into it with --only \(i)")
+                })
             Console.line("campaign: \(totals.line) (\(Self.seconds(ContinuousClock.now - started)))")
-            for line in totals.problems.prefix(20) { Console.error("  \(line)") }
             clean = clean && totals.isClean
         }
         if !clean { throw ExitCode(1) }

@@ -1,4 +1,5 @@
 import N8sCore
+import Synchronization
 import Testing
 
 @testable import N8sSimulation
@@ -73,6 +74,24 @@ struct SimulationRunTests {
         #expect(s.violations.total == 0, "\(s.violations.line)")
         #expect(s.podsArrived == 12)
         #expect(s.podsPending == 0, "\(s.table)\n\(s.stillPending ?? [:])")
+    }
+
+    @Test("endWhen ends a run before stopAfter, asked with the cluster's nodes every endCheckEvery")
+    func endsWhenAsked() async throws {
+        var scenario = try Self.scenario(.fixed(["1g.10gb": 7]))
+        scenario.stopAfter = .seconds(3600)
+        var options = SimulationRun.Options()
+        options.endCheckEvery = .seconds(5)
+        let asked = Mutex<[Int]>([])
+        options.endWhen = { _, nodes, elapsed in
+            asked.withLock { $0.append(nodes.count) }
+            return elapsed >= .seconds(30)
+        }
+        let result = try await SimulationRun(scenario: scenario, catalog: Self.catalog, options: options).run()
+        #expect(result.summary.simulatedSeconds >= 30)
+        #expect(result.summary.simulatedSeconds < 120, "ran \(result.summary.simulatedSeconds) s of stopAfter 3600 s")
+        #expect(asked.withLock { $0.count } >= 5)
+        #expect(asked.withLock { Set($0) } == [2])
     }
 
     @Test("static: the fixed layout serves what fits, never changes, and the rest stays pending")

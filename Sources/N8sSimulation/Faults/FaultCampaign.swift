@@ -11,8 +11,12 @@ import Synchronization
 /// layouts, pods drawn from its instances), arriving over the first minute and running past the
 /// end, under ``FaultPlan/standard(seed:)`` with watch drops every minute and kills every 2
 /// minutes on average, node reboots every 10 minutes on average (30 s down) and 10% of device
-/// plugin starts crashing, for the first 4 minutes of 10 (the calm rest shows whether the system
-/// recovers). Pods a reboot failed are gone (lost to the reboot) and need not run.
+/// plugin starts crashing, for the first 4 minutes (the calm after shows whether the system
+/// recovers). A trial ends once it has settled (``settled(_:nodes:catalog:elapsed:)``), at the
+/// latest after 20 minutes: leases and other waits made for a cluster's latencies are stretched
+/// at high time scales (``SimulationRun/latencyStretch(_:)``: a killed leader is replaced after
+/// up to 3 minutes at 120x), so recovery may take several minutes of simulated time. Pods a
+/// reboot failed are gone (lost to the reboot) and need not run.
 ///
 /// A trial **converges** when, at its end, no pending pod fits a layout reachable from the
 /// cluster as it really is (the simulated GPUs' instances; used ones stay where they are): the
@@ -61,6 +65,22 @@ public enum FaultCampaign {
     }
 
     static let models = ["a30-24gb", "a100-40gb", "h100-80gb"]
+    /// Faults are injected this long from a trial's start.
+    static let faultsFor = Duration.seconds(240)
+    /// A trial that has not settled by then ends there (and is judged as it stands).
+    static let longest = Duration.seconds(1200)
+
+    /// `true` once a trial has settled, so it may end before ``longest``: faults are over, every
+    /// node's agent has echoed its node's latest plan, and no pending pod fits a reachable layout.
+    static func settled(_ sim: KubeSim, nodes: [SimulatedNode], catalog: MIGCatalog, elapsed: Duration) -> Bool {
+        guard elapsed >= faultsFor + .seconds(30) else { return false }
+        for member in nodes {
+            guard let node = try? sim.get(Node.self, name: member.name) else { return false }
+            let annotations = NodeMIGAnnotations(parsing: node.metadata.annotations ?? [:])
+            if let spec = annotations.specPlanID, spec != annotations.statusPlanID { return false }
+        }
+        return unconverged(sim, nodes: nodes, catalog: catalog).isEmpty
+    }
 
     /// The pods a trial's end found still placeable.
     final class Stuck: Sendable {
@@ -90,7 +110,7 @@ public enum FaultCampaign {
         if pods.isEmpty, let first = layouts.first?.first {
             pods.append(Scenario.PodGroup(name: "p0", duration: .seconds(3600), gpu: .mig(profile: first.profile, count: 1)))
         }
-        var scenario = Scenario(name: "campaign-\(seed)-\(index)", timeScale: timeScale, stopAfter: .seconds(600), nodes: [group], pods: pods)
+        var scenario = Scenario(name: "campaign-\(seed)-\(index)", timeScale: timeScale, stopAfter: longest, nodes: [group], pods: pods)
         var faults = FaultPlan.standard(seed: seed &+ UInt64(index))
         faults.watchDropEvery = .seconds(60)
         faults.agentKillEvery = .seconds(120)
@@ -98,7 +118,7 @@ public enum FaultCampaign {
         faults.nodeRebootEvery = .seconds(600)
         faults.nodeDownFor = .seconds(30)
         faults.devicePluginCrashShare = 0.1
-        faults.activeFor = .seconds(240)
+        faults.activeFor = faultsFor
         if withFaults { scenario.faults = faults }
         return scenario
     }
@@ -121,10 +141,15 @@ public enum FaultCampaign {
         var options = SimulationRun.Options()
         options.progressEvery = nil
         options.logLevel = logLevel
+        options.endWhen = { sim, nodes, elapsed in settled(sim, nodes: nodes, catalog: catalog, elapsed: elapsed) }
         options.atEnd = { sim, nodes in
             let left = unconverged(sim, nodes: nodes, catalog: catalog)
             stuck.pods.withLock { $0 = left }
-            if !left.isEmpty, let dump { try? snapshot(sim).write(to: URL(fileURLWithPath: dump).appendingPathComponent("trial-\(index).json")) }
+            if !left.isEmpty, let dump {
+                let dir = URL(fileURLWithPath: dump)
+                try? snapshot(sim).write(to: dir.appendingPathComponent("trial-\(index).json"))
+                try? Data(eventLog(sim).utf8).write(to: dir.appendingPathComponent("trial-\(index).events.txt"))
+            }
         }
         do {
             let result = try await SimulationRun(scenario: scenario, catalog: catalog, options: options).run()
@@ -150,25 +175,43 @@ public enum FaultCampaign {
         return totals
     }
 
-    /// Runs `trials` trials, `parallel` at a time; `progress` gets the totals after each.
+    /// Runs `trials` trials, `parallel` at a time; `progress` gets the totals so far and the
+    /// trial just ended after each; `slow` is told of a trial still running long after its
+    /// simulated time should have passed (index, wall time so far), once per doubling of that time.
     public static func run(
         trials: Int, seed: UInt64, parallel: Int, timeScale: Double, faults: Bool = true, catalog: MIGCatalog, dump: String? = nil,
-        progress: (@Sendable (Totals) -> Void)? = nil
+        progress: (@Sendable (_ totals: Totals, _ trial: Totals) -> Void)? = nil,
+        slow: (@Sendable (_ trial: Int, _ running: Duration) -> Void)? = nil
     ) async -> Totals {
         var totals = Totals()
+        let expected = Duration.seconds(600 / timeScale)
+        @Sendable func watched(_ i: Int) async -> Totals {
+            let watchdog = Task {
+                var limit = expected * 10 + .seconds(30)
+                var waited = Duration.zero
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: limit - waited) } catch { return }
+                    waited = limit
+                    slow?(i, waited)
+                    limit = limit * 2
+                }
+            }
+            defer { watchdog.cancel() }
+            return await trial(i, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults, dump: dump)
+        }
         await withTaskGroup(of: Totals.self) { group in
             var next = 0
             while next < min(parallel, trials) {
                 let i = next
-                group.addTask { await trial(i, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults, dump: dump) }
+                group.addTask { await watched(i) }
                 next += 1
             }
             for await one in group {
                 totals = totals + one
-                progress?(totals)
+                progress?(totals, one)
                 if next < trials, !Task.isCancelled {
                     let i = next
-                    group.addTask { await trial(i, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults, dump: dump) }
+                    group.addTask { await watched(i) }
                     next += 1
                 }
             }
@@ -193,6 +236,17 @@ public enum FaultCampaign {
         }
         let list: JSONValue = ["apiVersion": "v1", "kind": "List", "items": .array(items)]
         return try KubeJSON.encode(list)
+    }
+
+    /// Every Event of `sim`, oldest first, one per line (time, object, reason, count, message): the
+    /// components' decisions as an operator would read them with `kubectl get events`.
+    static func eventLog(_ sim: KubeSim) -> String {
+        let events = ((try? sim.list(Event.self)) ?? []).map { e -> (Date, String) in
+            let time = e.lastTimestamp ?? e.metadata.creationTimestamp ?? .distantPast
+            let object = "\(e.involvedObject.kind ?? "")/\(e.involvedObject.name ?? "")"
+            return (time, "\(RFC3339.format(time)) \(object) \(e.reason ?? "") ×\(e.count ?? 1): \(e.message ?? "")")
+        }
+        return events.sorted { $0.0 < $1.0 }.map(\.1).joined(separator: "\n") + "\n"
     }
 
     /// Pending pods (`namespace/name`) that the planner could still place on the cluster as it

@@ -51,6 +51,11 @@ public struct SimulationRun: Sendable {
         /// before anything stops (to inspect the final state, e.g. the fault campaign's
         /// convergence check).
         public var atEnd: (@Sendable (KubeSim, [SimulatedNode]) -> Void)?
+        /// Asked about every ``endCheckEvery`` of simulated time with the API server, the
+        /// simulated nodes and the time run so far; `true` ends the run there, before
+        /// ``Scenario/stopAfter`` (the fault campaign ends a trial once it has settled).
+        public var endWhen: (@Sendable (KubeSim, [SimulatedNode], Duration) -> Bool)?
+        public var endCheckEvery: Duration = .seconds(10)
         public init() {}
     }
 
@@ -102,9 +107,19 @@ public struct SimulationRun: Sendable {
         let servers = dynamic ? gpuNodes.enumerated().map { i, m in PodResourcesServer(node: m.node, socketPath: "\(socketDirectory)/\(i).sock") } : []
 
         let produced = ResultBox()
+        let teardown = Teardown()
+        // A run whose end is reached but that does not return is stuck in its teardown: say where.
+        let watchdog = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(5))
+                guard let (stage, since) = teardown.stuck(after: .seconds(30)) else { continue }
+                logger.critical("the run's end was reached \(Int(since.seconds)) s ago (real time) and its teardown still waits", metadata: ["stage": "\(stage)"])
+            }
+        }
+        defer { watchdog.cancel() }
         do {
             return try await serve(scenario: scenario, sim: sim, servers: servers, dynamic: dynamic, cluster: cluster, recorder: recorder,
-                                   clock: clock, tick: tick, logger: logger, produced: produced)
+                                   clock: clock, tick: tick, logger: logger, produced: produced, teardown: teardown)
         } catch {
             // Teardown after the end (servers closing under cancellation) must not lose the figures.
             if let result = produced.value.withLock({ $0 }) { return result }
@@ -113,7 +128,8 @@ public struct SimulationRun: Sendable {
     }
 
     private func serve(scenario: Scenario, sim: KubeSim, servers: [PodResourcesServer], dynamic: Bool, cluster: SimulatedCluster,
-                       recorder: SimulationRecorder, clock: ScaledClock, tick: Duration, logger: Logger, produced: ResultBox) async throws -> SimulationResult {
+                       recorder: SimulationRecorder, clock: ScaledClock, tick: Duration, logger: Logger, produced: ResultBox,
+                       teardown: Teardown) async throws -> SimulationResult {
         let failures = ComponentFailures()
         let catalog = self.catalog
         let options = self.options
@@ -131,7 +147,9 @@ public struct SimulationRun: Sendable {
                     let driver = WorkloadDriver(scenario: scenario, sim: sim, cluster: cluster, recorder: recorder, clock: clock, tick: tick, options: options)
                     let end = try await withThrowingTaskGroup(of: Void.self, returning: Date.self) { group in
                         func component(_ name: String, _ body: @escaping @Sendable () async throws -> Void) {
+                            teardown.started(name)
                             group.addTask {
+                                defer { teardown.stopped(name) }
                                 do { try await body() } catch is CancellationError {} catch { failures.record("\(name): \(error)") }
                             }
                         }
@@ -182,7 +200,10 @@ public struct SimulationRun: Sendable {
                                 }
                             }
                         }
-                        defer { group.cancelAll() }
+                        defer {
+                            teardown.ending()
+                            group.cancelAll()
+                        }
                         try await driver.run(failures: failures)
                         let end = clock.now
                         options.atEnd?(sim, cluster.members.map(\.node))
@@ -190,6 +211,7 @@ public struct SimulationRun: Sendable {
                         if !options.stop.isRequested { try? await Task.sleep(for: .milliseconds(500)) }
                         return end
                     }
+                    teardown.stage("clients, sockets and API server stopping")
                     options.progress?(recorder.progressLine(at: end))
                     var result = recorder.result(name: scenario.name, partitioning: scenario.partitioning.description, end: end)
                     result.summary.faults = faults.totals
@@ -325,6 +347,30 @@ public struct SimulationRun: Sendable {
     static func withSockets<T: Sendable>(_ servers: ArraySlice<PodResourcesServer>, _ body: () async throws -> T) async throws -> T {
         guard let first = servers.first else { return try await body() }
         return try await first.withRunning { try await withSockets(servers.dropFirst(), body) }
+    }
+}
+
+/// Where a run's teardown is: the components still running once the end is reached, or the
+/// stage after them (for the diagnostic of a run that does not return).
+final class Teardown: Sendable {
+    private struct State {
+        var running: Set<String> = []
+        var stage: String?
+        var endedAt: ContinuousClock.Instant?
+    }
+    private let state = Mutex(State())
+    func started(_ component: String) { state.withLock { _ = $0.running.insert(component) } }
+    func stopped(_ component: String) { state.withLock { _ = $0.running.remove(component) } }
+    func ending() { state.withLock { $0.endedAt = $0.endedAt ?? .now } }
+    func stage(_ text: String) { state.withLock { $0.stage = text } }
+
+    /// The stage, when the end was reached more than `limit` ago (real time).
+    func stuck(after limit: Duration) -> (String, Duration)? {
+        state.withLock { s in
+            guard let at = s.endedAt, ContinuousClock.now - at > limit else { return nil }
+            let stage = s.running.isEmpty ? (s.stage ?? "after the components") : "components still running: \(s.running.sorted().joined(separator: ", "))"
+            return (stage, ContinuousClock.now - at)
+        }
     }
 }
 

@@ -7,7 +7,7 @@ import KubeSim
 /// deletes trace pods at their `delete-at`, removes pods that finished (as a Job's TTL would, so
 /// the API stays small), forwards the nodes' safety violations, by kind
 /// (``SimulatedNode/violationLog``), to the recorder, reports progress, and decides when the run
-/// is over. A pod that failed because of its devices (``SafetyViolations/isDeviceFailure(_:)``)
+/// is over (also early, when ``SimulationRun/Options/endWhen`` says so). A pod that failed because of its devices (``SafetyViolations/isDeviceFailure(_:)``)
 /// did not finish its work: it is kept, and a run without `stopAfter` does not end as done while
 /// one exists (it ends after ``SimulationRun/Options/idleLimit``).
 struct WorkloadDriver: Sendable {
@@ -30,6 +30,7 @@ struct WorkloadDriver: Sendable {
         }.sorted { $0.at < $1.at }[...]
         var next = 0
         var lastProgress = Duration.zero
+        var lastEndCheck = Duration.zero
         var reported: [String: Int] = [:]
         var activity = (signature: "", at: Duration.zero)
         while !Task.isCancelled && !options.stop.isRequested {
@@ -65,6 +66,10 @@ struct WorkloadDriver: Sendable {
             if let every = options.progressEvery, let progress = options.progress, elapsed - lastProgress >= every {
                 lastProgress = elapsed
                 progress(recorder.progressLine(at: clock.now))
+            }
+            if let endWhen = options.endWhen, elapsed - lastEndCheck >= options.endCheckEvery {
+                lastEndCheck = elapsed
+                if endWhen(sim, cluster.members.map(\.node), elapsed) { return }
             }
             if let stop = scenario.stopAfter {
                 if elapsed >= stop { return }

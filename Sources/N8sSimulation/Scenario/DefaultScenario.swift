@@ -24,7 +24,10 @@ import N8sCore
 ///   requested × mean duration ÷ mean gap) equals ``Parameters/targetLoad`` of the cluster's GPU
 ///   memory; durations keep the trace's scale;
 /// - CPU and memory are the trace's median per GPU (``cpuMilliPerGPU``, ``memoryMiBPerGPU``)
-///   times the pod's share of a GPU's memory.
+///   times the pod's share of a GPU's memory;
+/// - the run ends an hour after the last arrival: a pod of 8 whole GPUs waits for a whole node to
+///   drain (about half an hour here), and an end closer to the last arrivals would measure the
+///   end rather than the partitioning.
 public enum DefaultScenario {
     // MARK: Trace statistics (see the command above)
 
@@ -105,7 +108,7 @@ public enum DefaultScenario {
             name: "h100", count: parameters.nodes, gpuModel: model, gpuProduct: model.productLabels.first ?? parameters.product,
             gpusPerNode: parameters.gpusPerNode, cpu: Quantity(128), memory: Quantity(bytes: 1 << 40)
         )
-        let stop = ((clock + 1800) / 60).rounded(.up) * 60
+        let stop = ((clock + 3600) / 60).rounded(.up) * 60
         return Scenario(name: "default (Alibaba v2023 statistics, seed \(parameters.seed))", timeScale: parameters.timeScale,
                         stopAfter: .seconds(stop), nodes: [node], pods: groups)
     }
