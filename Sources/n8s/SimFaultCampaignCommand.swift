@@ -16,7 +16,7 @@ struct SimFaultCampaign: AsyncParsableCommand {
             API errors for every component, watch drops and 410 expiries every minute, agent and
             partitioner kills every 2 simulated minutes on average, two partitioner replicas, node
             reboots every 10 minutes on average, 10% of device plugin starts crashing) for the first
-            4 simulated minutes of 10. A trial converges
+            4 simulated minutes; a trial ends once it has settled, at the latest after 20. A trial converges
             when no pod is left pending that the planner could still place on the final cluster.
             Prints: trials, kills, injected API faults, pods scheduled, violations of each kind,
             trials that did not converge, failed runs. Exits 1 unless violations, non-converged

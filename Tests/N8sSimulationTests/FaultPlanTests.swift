@@ -1,6 +1,9 @@
 import Foundation
+import KubeCore
 import N8sCore
+import Synchronization
 import Testing
+import TestSupport
 
 @testable import N8sSimulation
 
@@ -95,5 +98,29 @@ struct FaultPlanTests {
         #expect(a == b)
         #expect(a.gpuCount >= 1 && a.gpuCount <= 6)
         #expect(!a.workload.isEmpty && !a.faults.isEmpty)
+    }
+}
+
+@Suite("FaultCampaign.first(of:within:)")
+struct CampaignAbandonTests {
+    @Test("a trial that never returns is left behind at the limit; one that returns gives its value")
+    func leavesHungWorkBehind() async throws {
+        let clock = ManualClock()
+        let release = Mutex(false)
+        // Ignores cancellation, as a run stuck in its teardown does; released after the test.
+        let hung = Task<Int, Never> {
+            while !release.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
+            return 1
+        }
+        defer { release.withLock { $0 = true } }
+        async let outcome = FaultCampaign.first(of: hung, within: .seconds(60), clock: clock)
+        #expect(await eventually { clock.sleeperCount > 0 })
+        clock.advance(by: .seconds(59))
+        try? await Task.sleep(for: .milliseconds(20))
+        #expect(clock.sleeperCount == 1, "still waiting before the limit")
+        clock.advance(by: .seconds(2))
+        #expect(await outcome == nil)
+        let done = Task<Int, Never> { 7 }
+        #expect(await FaultCampaign.first(of: done, within: .seconds(60), clock: clock) == 7)
     }
 }

@@ -176,28 +176,33 @@ public enum FaultCampaign {
     }
 
     /// Runs `trials` trials, `parallel` at a time; `progress` gets the totals so far and the
-    /// trial just ended after each; `slow` is told of a trial still running long after its
-    /// simulated time should have passed (index, wall time so far), once per doubling of that time.
+    /// trial just ended after each. `slow` is told of a trial still running long after its
+    /// simulated time should have passed (index, real time so far); a trial that has not returned
+    /// after ``abandonAfter(timeScale:)`` of real time is left behind and counted as a failed run
+    /// (its run's own watchdog has logged where its teardown waits), so one hang cannot stop the
+    /// campaign.
     public static func run(
         trials: Int, seed: UInt64, parallel: Int, timeScale: Double, faults: Bool = true, catalog: MIGCatalog, dump: String? = nil,
         progress: (@Sendable (_ totals: Totals, _ trial: Totals) -> Void)? = nil,
         slow: (@Sendable (_ trial: Int, _ running: Duration) -> Void)? = nil
     ) async -> Totals {
         var totals = Totals()
-        let expected = Duration.seconds(600 / timeScale)
+        let warnAfter = Duration.seconds(longest.seconds / timeScale) * 4 + .seconds(30)
+        let limit = abandonAfter(timeScale: timeScale)
         @Sendable func watched(_ i: Int) async -> Totals {
-            let watchdog = Task {
-                var limit = expected * 10 + .seconds(30)
-                var waited = Duration.zero
-                while !Task.isCancelled {
-                    do { try await Task.sleep(for: limit - waited) } catch { return }
-                    waited = limit
-                    slow?(i, waited)
-                    limit = limit * 2
-                }
+            let work = Task { await trial(i, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults, dump: dump) }
+            let warning = Task {
+                try await Task.sleep(for: warnAfter)
+                slow?(i, warnAfter)
             }
-            defer { watchdog.cancel() }
-            return await trial(i, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults, dump: dump)
+            defer { warning.cancel() }
+            if let done = await first(of: work, within: limit) { return done }
+            work.cancel()
+            var hung = Totals()
+            hung.trials = 1
+            hung.failedRuns = 1
+            hung.problems.append("trial \(i) (seed \(seed)): did not return within \(Int(limit.seconds)) s of real time; left behind")
+            return hung
         }
         await withTaskGroup(of: Totals.self) { group in
             var next = 0
@@ -217,6 +222,29 @@ public enum FaultCampaign {
             }
         }
         return totals
+    }
+
+    /// Real time after which a trial that has not returned is left behind: 20 times its longest
+    /// simulated time at `timeScale`, plus a minute.
+    public static func abandonAfter(timeScale: Double) -> Duration {
+        .seconds(longest.seconds / timeScale) * 20 + .seconds(60)
+    }
+
+    /// `work`'s value, or `nil` when `limit` of `clock`'s time passes first; `work` is not awaited
+    /// past the limit (a task group would wait for it).
+    static func first<T: Sendable>(of work: Task<T, Never>, within limit: Duration, clock: any KubeClock = SystemClock()) async -> T? {
+        let (outcomes, sink) = AsyncStream.makeStream(of: T?.self)
+        let waiting = Task { sink.yield(await work.value) }
+        let timer = Task {
+            do { try await clock.sleep(for: limit) } catch { return }
+            sink.yield(nil)
+        }
+        var iterator = outcomes.makeAsyncIterator()
+        let value = await iterator.next() ?? nil
+        waiting.cancel()
+        timer.cancel()
+        sink.finish()
+        return value
     }
 
     /// The nodes and pods of `sim` as a v1 List (JSON).
