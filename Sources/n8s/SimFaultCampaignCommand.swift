@@ -46,7 +46,7 @@ struct SimFaultCampaign: AsyncParsableCommand {
     @Option(help: "Trials of the actuator property (0: none).")
     var actuatorTrials = 0
 
-    @Option(help: "Directory where each trial that does not converge leaves its nodes and pods (trial-<N>.json, for n8s plan --snapshot).")
+    @Option(help: "Directory where each trial that does not converge leaves its nodes and pods (trial-<N>.json, for n8s plan --snapshot), its Events (trial-<N>.events.txt) and its components' logs (trial-<N>.log).")
     var dumpUnconverged: String?
 
     func validate() throws {

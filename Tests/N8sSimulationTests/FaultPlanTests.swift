@@ -1,6 +1,7 @@
 import Foundation
 import KubeCore
 import N8sCore
+import Logging
 import Synchronization
 import Testing
 import TestSupport
@@ -122,5 +123,25 @@ struct CampaignAbandonTests {
         #expect(await outcome == nil)
         let done = Task<Int, Never> { 7 }
         #expect(await FaultCampaign.first(of: done, within: .seconds(60), clock: clock) == 7)
+    }
+}
+
+@Suite("TrialLog")
+struct TrialLogTests {
+    @Test("lines carry the run's clock time, level, message and metadata; only the latest are kept")
+    func keepsLatestLinesWithSimulatedTime() {
+        let clock = ManualClock(start: Date(timeIntervalSince1970: 1_800_000_000))
+        let log = TrialLog(capacity: 4)
+        var logger = Logger(label: "t") { log.handler(label: $0, clock: clock) }
+        logger[metadataKey: "k8s.name"] = "gpu-0"
+        logger.info("wrote plan", metadata: ["plan": "p1"])
+        #expect(log.text == "2027-01-15T08:00:00Z info wrote plan k8s.name=gpu-0 plan=p1 [N8sSimulationTests]\n")
+        for i in 0..<10 {
+            clock.advance(by: .seconds(1))
+            logger.warning("line \(i)")
+        }
+        let lines = log.text.split(separator: "\n")
+        #expect(lines.count <= 5 && lines.count >= 4)
+        #expect(lines.last?.hasPrefix("2027-01-15T08:00:10Z warning line 9") == true)
     }
 }

@@ -126,7 +126,9 @@ public enum FaultCampaign {
     /// Runs one trial.
     /// - Parameter dump: a directory where a trial that does not converge leaves its nodes and
     ///   pods at the end (`trial-<index>.json`, a v1 List like `kubectl get nodes,pods -A -o
-    ///   json`; `n8s plan --snapshot` reads it).
+    ///   json`; `n8s plan --snapshot` reads it), its Events (`trial-<index>.events.txt`) and, unless
+    ///   `logLevel` already sends the logs to the process's logging, its components' logs at info
+    ///   (`trial-<index>.log`).
     public static func trial(
         _ index: Int, seed: UInt64, catalog: MIGCatalog, timeScale: Double, faults: Bool = true, logLevel: Logger.Level = .critical, dump: String? = nil
     ) async -> Totals {
@@ -141,6 +143,13 @@ public enum FaultCampaign {
         var options = SimulationRun.Options()
         options.progressEvery = nil
         options.logLevel = logLevel
+        // With a dump folder, every trial keeps its components' logs (info) in memory, to leave
+        // them beside the dump of a trial that does not converge.
+        let log = dump == nil || logLevel <= .info ? nil : TrialLog()
+        if let log {
+            options.logLevel = .info
+            options.logHandler = { label, clock in log.handler(label: label, clock: clock) }
+        }
         options.endWhen = { sim, nodes, elapsed in settled(sim, nodes: nodes, catalog: catalog, elapsed: elapsed) }
         options.atEnd = { sim, nodes in
             let left = unconverged(sim, nodes: nodes, catalog: catalog)
@@ -149,6 +158,7 @@ public enum FaultCampaign {
                 let dir = URL(fileURLWithPath: dump)
                 try? snapshot(sim).write(to: dir.appendingPathComponent("trial-\(index).json"))
                 try? Data(eventLog(sim).utf8).write(to: dir.appendingPathComponent("trial-\(index).events.txt"))
+                if let log { try? Data(log.text.utf8).write(to: dir.appendingPathComponent("trial-\(index).log")) }
             }
         }
         do {

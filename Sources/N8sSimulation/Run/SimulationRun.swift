@@ -44,6 +44,9 @@ public struct SimulationRun: Sendable {
         public var idleLimit: Duration = .seconds(3600)
         /// Log level of the components.
         public var logLevel: Logger.Level = .error
+        /// Where the components' logs go (label, the run's clock); `nil`: the process's logging
+        /// system (the fault campaign keeps each trial's logs in memory instead).
+        public var logHandler: (@Sendable (String, any KubeClock) -> any LogHandler)?
         /// Ends the run at the next step when requested (Ctrl-C), through the same orderly
         /// shutdown as a normal end.
         public var stop = StopRequest()
@@ -95,7 +98,7 @@ public struct SimulationRun: Sendable {
         let start = clock.now
         let recorder = SimulationRecorder(start: start, gpuMemoryCapacityGB: cluster.gpuMemoryGB)
         let logger = { () -> Logger in
-            var logger = Logger(label: "n8s.sim")
+            var logger = self.options.logHandler.map { make in Logger(label: "n8s.sim") { make($0, clock) } } ?? Logger(label: "n8s.sim")
             logger.logLevel = self.options.logLevel
             return logger
         }()
