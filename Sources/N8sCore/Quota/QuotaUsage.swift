@@ -74,3 +74,31 @@ public struct QuotaUsage: Sendable {
         return (min, usedSum, unused)
     }
 }
+
+extension QuotaUsage {
+    /// A pod that `rule` counts in a quota but whose requests cannot be charged.
+    public struct Unchargeable: Sendable {
+        public var pod: Pod
+        public var quota: QuotaID
+        public var error: QuotaError
+    }
+
+    /// Splits `pods` into those a ``QuotaUsage`` can take and the counted ones whose requests
+    /// cannot be charged (half a GPU): callers leave those out and say so, rather than compute no
+    /// usage at all. Pods the rule does not count, or outside every quota, are kept.
+    public static func chargeable(_ pods: [Pod], quotas: QuotaSet, rates: GPUMemoryRates, rule: UsageRule) -> (pods: [Pod], refused: [Unchargeable]) {
+        var kept: [Pod] = []
+        var refused: [Unchargeable] = []
+        kept.reserveCapacity(pods.count)
+        for pod in pods {
+            if rule.counts(pod), let quota = quotas.quota(of: pod) {
+                do { _ = try rates.charge(of: pod) } catch {
+                    refused.append(Unchargeable(pod: pod, quota: quota.id, error: error))
+                    continue
+                }
+            }
+            kept.append(pod)
+        }
+        return (kept, refused)
+    }
+}
