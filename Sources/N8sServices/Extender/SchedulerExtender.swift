@@ -84,15 +84,9 @@ public final class SchedulerExtender: Sendable {
     /// The quotas and the pods that count now, without the pod with `uid` (it is the one asking).
     /// Call with the assumed lock held (`assumedNow`).
     func snapshot(excluding uid: String, assumedNow: AssumedRequests) -> (quotas: QuotaSet, pods: [Pod]) {
-        let quotas = QuotaSet(elastic: elasticQuotas.list(), composite: compositeQuotas.list())
-        let live = pods.list { UsageRule.admission.counts($0) && $0.metadata.uid != uid }
-        let (counted, refused) = QuotaUsage.chargeable(live + assumedNow.podsCounted(except: uid), quotas: quotas, rates: rates, rule: .admission)
-        for r in refused {
-            logger.warning("pod not counted: its requests cannot be charged", metadata: [
-                "k8s.namespace": "\(r.pod.metadata.namespace ?? "")", "k8s.name": "\(r.pod.name)", "quota": "\(r.quota)", "error": "\(r.error)",
-            ])
-        }
-        return (quotas, counted)
+        QuotaInputs.admission(
+            pods: pods.list { $0.metadata.uid != uid } + assumedNow.podsCounted(except: uid), elastic: elasticQuotas.list(),
+            composite: compositeQuotas.list(), rates: rates, logger: logger)
     }
 }
 
