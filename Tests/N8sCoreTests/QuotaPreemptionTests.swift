@@ -133,4 +133,19 @@ struct QuotaPreemptionTests {
         #expect(!(try p.admitsPreemptor(evicting: [])))
         #expect(try p.admitsPreemptor(evicting: [pods[3].key]))
     }
+
+    @Test("the usage once victims leave equals the usage computed without them")
+    func removing() throws {
+        let a = F.elastic("a", in: "a", min: F.gb(20))
+        let b = F.composite("b", in: "ops", over: ["b1", "b2"], min: Self.cpu(4), max: F.gb(60))
+        let pods = [F.pod("a1", in: "a", F.mig10(20)), F.pod("a2", in: "a", F.mig10(10), createdAt: 1), F.pod("x", in: "b1", F.mig10(30)),
+                    F.pod("y", in: "b2", F.mig10(20), createdAt: 2), F.pod("free", in: "none", F.mig10(10))]
+        let gone: Set<ObjectKey> = [pods[1].key, pods[3].key, pods[4].key, ObjectKey(namespace: "a", name: "unknown")]
+        let removed = try F.usage([a, b], pods).removing(gone)
+        let fresh = try F.usage([a, b], pods.filter { !gone.contains($0.key) })
+        #expect(removed.used == fresh.used)
+        #expect(removed.members.mapValues { Set($0) } == fresh.members.mapValues { Set($0) })
+        #expect(removed.used[b.id] == ["cpu": Quantity(2), F.gpuMemory: Quantity(30)])
+        #expect(try removed.capacities() == fresh.capacities())
+    }
 }

@@ -62,8 +62,9 @@ public struct QuotaPreemption: Sendable {
         membersByPod = byPod
         var withinMin: [String: Bool] = [:]
         var withinShare: [String: Bool] = [:]
+        let allShares = try usage.fairShares()
         if let quota {
-            let shares = try usage.fairShares()[quota.id] ?? [:]
+            let shares = allShares[quota.id] ?? [:]
             for (resource, amount) in charge where amount > .zero {
                 let after = try QuotaMath.add(usage.used(resource, by: quota.id), amount, resource: resource, context: "\(quota.id)")
                 withinMin[resource] = after <= quota.minimum(of: resource)
@@ -74,7 +75,7 @@ public struct QuotaPreemption: Sendable {
         self.withinMin = withinMin
         self.withinShare = withinShare
         var overShare: [QuotaID: Set<String>] = [:]
-        for id in quotas.quotas.keys { overShare[id] = Set(try usage.resourcesOverFairShare(id)) }
+        for id in quotas.quotas.keys { overShare[id] = Set(try usage.resourcesOverFairShare(id, shares: allShares)) }
         self.overShare = overShare
     }
 
@@ -112,13 +113,12 @@ public struct QuotaPreemption: Sendable {
     public func admitsPreemptor(evicting victims: Set<ObjectKey>) throws(QuotaError) -> Bool {
         guard quota != nil else { return true }
         if isInQuota { return true }
-        let remaining = victims.isEmpty ? usage : try QuotaUsage(quotas: usage.quotas, pods: pods.filter { !victims.contains($0.key) }, rates: rates, rule: .admission)
-        return try remaining.admit(try rates.charge(of: preemptor), namespace: preemptor.metadata.namespace ?? "").isAdmissible
+        return try usage.removing(victims).admit(try rates.charge(of: preemptor), namespace: preemptor.metadata.namespace ?? "").isAdmissible
     }
 
     /// Whether any counted pod may be preempted for the preemptor (so preemption might help a pod
     /// its quota rejects now).
     public var hasAnyVictim: Bool {
-        pods.contains { UsageRule.admission.counts($0) && $0.key != preemptor.key && verdict(on: $0) == nil }
+        pods.contains { membersByPod[$0.key] != nil && $0.key != preemptor.key && verdict(on: $0) == nil }
     }
 }

@@ -45,6 +45,33 @@ public struct QuotaUsage: Sendable {
         self.members = members
     }
 
+    init(quotas: QuotaSet, used: [QuotaID: [String: Quantity]], members: [QuotaID: [Member]]) {
+        self.quotas = quotas
+        self.used = used
+        self.members = members
+    }
+
+    /// The usage once the counted pods `gone` have left (evicted or preempted): their charges
+    /// subtracted, exactly. Keys not counted here are ignored.
+    /// - Throws: ``QuotaError/overflow(resource:context:)`` (cannot happen for sums this usage holds).
+    public func removing(_ gone: Set<ObjectKey>) throws(QuotaError) -> QuotaUsage {
+        guard !gone.isEmpty else { return self }
+        var used = self.used
+        var members = self.members
+        for (id, list) in self.members {
+            let leaving = list.filter { gone.contains($0.pod) }
+            guard !leaving.isEmpty else { continue }
+            members[id] = list.filter { !gone.contains($0.pod) }
+            for m in leaving {
+                for (resource, amount) in m.charge {
+                    let left = try QuotaMath.subtract(used[id]?[resource] ?? .zero, amount, resource: resource, context: "\(id)")
+                    used[id]?[resource] = left
+                }
+            }
+        }
+        return QuotaUsage(quotas: quotas, used: used, members: members)
+    }
+
     /// What `quota` uses of `resource`; zero when it does not count it.
     public func used(_ resource: String, by quota: QuotaID) -> Quantity { used[quota]?[resource] ?? .zero }
 
