@@ -15,14 +15,16 @@ import ServiceLifecycle
 ///   ``ExtenderPreemptionResult``, or 400 (bad input) / 413 (too large) with `{"Error": "..."}`:
 ///   the Go type has no error field, so a non-200 status is how kube-scheduler learns of it.
 public struct SchedulerExtenderServer: Service {
-    /// Largest body read (kube-scheduler sends node names only with `nodeCacheCapable: true`;
-    /// whole Node objects of a large cluster stay below this).
-    public static let maxBodyBytes = 32 << 20
+    /// Largest body read by default (kube-scheduler sends node names only with
+    /// `nodeCacheCapable: true`; whole Node objects of a large cluster stay below this).
+    public static let defaultMaxBodyBytes = 32 << 20
 
     public let host: String
     public let port: Int
     public let extender: SchedulerExtender
     public var logger: Logger
+    /// Largest body read; a larger one is answered with `Error` unread.
+    public var maxBodyBytes = Self.defaultMaxBodyBytes
     /// Called with the bound port once listening (useful with port 0).
     public var onListening: @Sendable (Int) async -> Void = { _ in }
 
@@ -37,17 +39,18 @@ public struct SchedulerExtenderServer: Service {
         let router = Router()
         let extender = self.extender
         let logger = self.logger
+        let maxBodyBytes = self.maxBodyBytes
         router.post("/filter") { request, _ -> Response in
-            guard let body = try? await request.body.collect(upTo: Self.maxBodyBytes) else {
-                return Self.json(.ok, ExtenderFilterResult(nodeNames: [], error: "the filter request is larger than \(Self.maxBodyBytes) bytes"))
+            guard let body = try? await request.body.collect(upTo: maxBodyBytes) else {
+                return Self.json(.ok, ExtenderFilterResult(nodeNames: [], error: "the filter request is larger than \(maxBodyBytes) bytes"))
             }
             let result = extender.filter(body: Data(body.readableBytesView))
             if let error = result.error { logger.notice("filter refused", metadata: ["error": "\(error)"]) }
             return Self.json(.ok, result)
         }
         router.post("/preempt") { request, _ -> Response in
-            guard let body = try? await request.body.collect(upTo: Self.maxBodyBytes) else {
-                return Self.json(.contentTooLarge, ExtenderPreemptionResult(error: "the preempt request is larger than \(Self.maxBodyBytes) bytes"))
+            guard let body = try? await request.body.collect(upTo: maxBodyBytes) else {
+                return Self.json(.contentTooLarge, ExtenderPreemptionResult(error: "the preempt request is larger than \(maxBodyBytes) bytes"))
             }
             let result = extender.preempt(body: Data(body.readableBytesView))
             if let error = result.error { logger.notice("preempt refused", metadata: ["error": "\(error)"]) }

@@ -22,6 +22,7 @@ struct ExtenderHTTPTests {
         let ext = SchedulerExtender(rates: X.rates, clock: clock, logger: quietLogger)
         let (ports, sink) = AsyncStream.makeStream(of: Int.self)
         var server = SchedulerExtenderServer(port: 0, extender: ext, logger: quietLogger)
+        server.maxBodyBytes = Self.maxBodyBytes
         server.onListening = { port in
             sink.yield(port)
             sink.finish()
@@ -29,6 +30,9 @@ struct ExtenderHTTPTests {
         let watchers = SchedulerExtenderService(extender: ext, client: client, logger: quietLogger)
         try await withRunning([watchers, server], ready: ports) { port in try await body(ext, port) }
     }
+
+    /// A small limit, so the too-large case moves kilobytes, not the default 32 MiB.
+    static let maxBodyBytes = 64 << 10
 
     /// POSTs `body` to `path`; the status and the answer's JSON object.
     static func post(_ body: Data, to path: String, port: Int) async throws -> (code: UInt, json: [String: Any]) {
@@ -74,7 +78,7 @@ struct ExtenderHTTPTests {
                 #expect(truncated.code == 200)
                 #expect(truncated.json["NodeNames"] as? [String] == [])
                 #expect((truncated.json["Error"] as? String)?.isEmpty == false)
-                let huge = Data(repeating: UInt8(ascii: " "), count: SchedulerExtenderServer.maxBodyBytes + 1)
+                let huge = Data(repeating: UInt8(ascii: " "), count: Self.maxBodyBytes + 1)
                 let tooLarge = try await Self.post(huge, to: "/filter", port: port)
                 #expect(tooLarge.json["NodeNames"] as? [String] == [])
                 #expect((tooLarge.json["Error"] as? String)?.contains("larger than") == true)
