@@ -116,9 +116,19 @@ public struct QuotaPreemption: Sendable {
         return try usage.removing(victims).admit(try rates.charge(of: preemptor), namespace: preemptor.metadata.namespace ?? "").isAdmissible
     }
 
-    /// Whether any counted pod may be preempted for the preemptor (so preemption might help a pod
-    /// its quota rejects now).
-    public var hasAnyVictim: Bool {
-        pods.contains { membersByPod[$0.key] != nil && $0.key != preemptor.key && verdict(on: $0) == nil }
+    /// The counted pods that may be preempted for the preemptor.
+    public var allowedVictims: [Pod] {
+        pods.filter { membersByPod[$0.key] != nil && $0.key != preemptor.key && verdict(on: $0) == nil }
+    }
+
+    /// Whether any counted pod may be preempted for the preemptor.
+    public var hasAnyVictim: Bool { !allowedVictims.isEmpty }
+
+    /// Whether preemption can make a pod its quota rejects now admissible: some victims are allowed
+    /// and, with all of them gone, the quota admits it. `false` means preemption cannot help (over
+    /// `max` with no lower-priority pod of its own quota to make room, say).
+    public var canBeAdmittedByPreemption: Bool {
+        let victims = allowedVictims
+        return !victims.isEmpty && (try? admitsPreemptor(evicting: Set(victims.map(\.key)))) == true
     }
 }

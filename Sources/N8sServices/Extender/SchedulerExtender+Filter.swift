@@ -9,7 +9,8 @@ extension SchedulerExtender {
     /// - the quota admits the pod (``QuotaUsage/admit(_:namespace:)``): every node passes, and the
     ///   pod's request is held as assumed until its binding is seen;
     /// - it rejects it: every node fails with the rejection's words, in `FailedNodes` when the
-    ///   quota rules would let preemption free room (``QuotaPreemption/hasAnyVictim``), else in
+    ///   quota rules would let preemption make it admissible
+    ///   (``QuotaPreemption/canBeAdmittedByPreemption``), else in
     ///   `FailedAndUnresolvableNodes`.
     ///
     /// `NodeNames` is never null and holds only names that were sent (once each). A body that is
@@ -43,7 +44,7 @@ extension SchedulerExtender {
                 let decision = try usage.admit(try rates.charge(of: pod), namespace: pod.metadata.namespace ?? "")
                 if case .rejected = decision {
                     let preemption = try QuotaPreemption(quotas: quotas, pods: counted, rates: rates, preemptor: pod)
-                    return .success((decision, preemption.hasAnyVictim))
+                    return .success((decision, preemption.canBeAdmittedByPreemption))
                 }
                 if decision != .noQuota, !candidates.isEmpty { a.assume(pod, at: now) }
                 return .success((decision, false))

@@ -110,4 +110,20 @@ struct SchedulerExtenderTests {
         ext.observe([.deleted(third)])
         #expect(ext.filter(body: try X.filterBody(first, nodes: ["n1"])).nodeNames == ["n1"])
     }
+
+    @Test("a pod over its quota's max is unresolvable when the victims the rules allow would not bring it within max")
+    func unresolvableOverMax() {
+        let a = X.quota("a", min: X.cpu(2), max: X.gb(20))
+        let b = X.quota("b", min: ["cpu": Quantity(1), X.gpuMemory: Quantity(40)])  // idle GPU memory a may borrow
+        // b borrows a CPU; a's pod is within a's CPU min, so b0 is an allowed victim, but a would still exceed its max.
+        let ext = X.extender(quotas: [a, b], pods: [X.pod("a0", in: "a", cpu: 1, gb: 20), X.pod("b0", in: "b", cpu: 2)])
+        let result = ext.filter(body: try! X.filterBody(X.pod("a1", in: "a", cpu: 1, gb: 10, node: nil), nodes: ["n1"]))
+        #expect(result.nodeNames == [])
+        #expect(result.failedNodes == nil)
+        #expect(result.failedAndUnresolvableNodes?["n1"]?.contains("over its max 20") == true)
+        // A lower-priority pod of a's own would free room within max: then preemption can help.
+        let own = X.extender(quotas: [a, b], pods: [X.pod("a0", in: "a", cpu: 1, gb: 20, priority: -1), X.pod("b0", in: "b", cpu: 2)])
+        let helped = own.filter(body: try! X.filterBody(X.pod("a1", in: "a", cpu: 1, gb: 10, node: nil), nodes: ["n1"]))
+        #expect(helped.failedNodes?.keys.sorted() == ["n1"])
+    }
 }
