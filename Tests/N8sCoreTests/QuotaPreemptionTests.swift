@@ -120,12 +120,8 @@ struct QuotaPreemptionTests {
 
     @Test("fair sharing: a borrower within its share preempts over-quota pods of a quota over its share")
     func fairShare() throws {
-        // docs/quotas.md worked example: a (min 40) uses 30, b (min 20) uses 40 (20 in quota, two 10s over), c (min 20) idle.
-        let a = F.elastic("a", in: "a", min: F.gb(40))
-        let b = F.elastic("b", in: "b", min: F.gb(20))
-        let c = F.elastic("c", in: "c", min: F.gb(20))
-        let pods = [F.pod("a1", in: "a", F.mig10(30)), F.pod("b1", in: "b", F.mig10(20)), F.pod("b2", in: "b", F.mig10(10), createdAt: 1),
-                    F.pod("b3", in: "b", F.mig10(10), createdAt: 5)]
+        // b uses 40: b1 (20) in quota, b2 and b3 (10 each) over.
+        let (a, b, c, pods) = F.workedExample()
         let p = try Self.preemption([a, b, c], pods, for: F.pod("a2", in: "a", F.mig10(20), node: nil))
         #expect(!p.isInQuota)
         #expect(p.verdict(on: pods[3]) == nil)
