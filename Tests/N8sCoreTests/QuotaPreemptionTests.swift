@@ -144,4 +144,19 @@ struct QuotaPreemptionTests {
         #expect(removed.used[b.id] == ["cpu": Quantity(2), F.gpuMemory: Quantity(30)])
         #expect(try removed.capacities() == fresh.capacities())
     }
+
+    @Test("the usage with pods added equals the usage computed with them; a pod already counted is not counted twice")
+    func adding() throws {
+        let a = F.elastic("a", in: "a", min: F.gb(20))
+        let b = F.composite("b", in: "ops", over: ["b1", "b2"], min: Self.cpu(4), max: F.gb(60))
+        let bound = [F.pod("a1", in: "a", F.mig10(20)), F.pod("x", in: "b1", F.mig10(30))]
+        let more = [F.pod("a2", in: "a", F.mig10(10), createdAt: 1), F.pod("y", in: "b2", F.mig10(20), createdAt: 2), bound[0],
+                    F.pod("y", in: "b2", F.mig10(20), createdAt: 2), F.pod("pending", in: "a", F.mig10(10), node: nil), F.pod("free", in: "none", F.mig10(10))]
+        let added = try F.usage([a, b], bound).adding(more, rates: F.rates, rule: .admission)
+        let fresh = try F.usage([a, b], bound + more)
+        #expect(added.used == fresh.used)
+        #expect(added.members.mapValues { Set($0) } == fresh.members.mapValues { Set($0) })
+        #expect(added.used[a.id] == F.gb(30))
+        #expect(try added.capacities() == fresh.capacities())
+    }
 }

@@ -18,9 +18,9 @@ public struct QuotaUsage: Sendable {
 
     public let quotas: QuotaSet
     /// By quota: every counted resource, zero included (what `status.used` shows).
-    public let used: [QuotaID: [String: Quantity]]
+    public private(set) var used: [QuotaID: [String: Quantity]]
     /// By quota: the pods counted, in no particular order.
-    public let members: [QuotaID: [Member]]
+    public private(set) var members: [QuotaID: [Member]]
 
     /// - Parameters:
     ///   - pods: any pods; those ``UsageRule/counts(_:)`` rejects, or in a namespace no quota holds,
@@ -31,18 +31,36 @@ public struct QuotaUsage: Sendable {
     public init(quotas: QuotaSet, pods: [Pod], rates: GPUMemoryRates, rule: UsageRule) throws(QuotaError) {
         var used: [QuotaID: [String: Quantity]] = [:]
         for q in quotas.quotas.values { used[q.id] = q.counted([:]) }
-        var members: [QuotaID: [Member]] = [:]
+        self.init(quotas: quotas, used: used, members: [:])
         var seen = Set<ObjectKey>()
+        try count(pods, rates: rates, rule: rule) { seen.insert($1.key).inserted }
+    }
+
+    /// The usage with `pods` counted as well (the extender's assumed pods on top of the bound
+    /// ones), by the same rule as ``init(quotas:pods:rates:rule:)``; a pod already counted (same
+    /// namespace and name) is not counted again.
+    /// - Throws: ``QuotaError`` as ``init(quotas:pods:rates:rule:)``.
+    public func adding(_ pods: [Pod], rates: GPUMemoryRates, rule: UsageRule) throws(QuotaError) -> QuotaUsage {
+        guard !pods.isEmpty else { return self }
+        var result = self
+        var added = Set<ObjectKey>()
+        try result.count(pods, rates: rates, rule: rule) { quota, pod in
+            added.insert(pod.key).inserted && !(members[quota]?.contains { $0.pod == pod.key } ?? false)
+        }
+        return result
+    }
+
+    /// Adds the charge of every pod `rule` counts in a quota, when `isNew(quota, pod)` says so.
+    private mutating func count(
+        _ pods: [Pod], rates: GPUMemoryRates, rule: UsageRule, isNew: (QuotaID, Pod) -> Bool
+    ) throws(QuotaError) {
         for pod in pods where rule.counts(pod) {
-            guard let quota = quotas.quota(of: pod), seen.insert(pod.key).inserted else { continue }
+            guard let quota = quotas.quota(of: pod), isNew(quota.id, pod) else { continue }
             let charge = quota.counted(try rates.charge(of: pod))
             try QuotaMath.add(charge, into: &used[quota.id, default: [:]], context: "\(quota.id)")
             members[quota.id, default: []].append(
                 Member(pod: pod.key, creationTimestamp: pod.metadata.creationTimestamp, priority: pod.spec.priority ?? 0, charge: charge))
         }
-        self.quotas = quotas
-        self.used = used
-        self.members = members
     }
 
     init(quotas: QuotaSet, used: [QuotaID: [String: Quantity]], members: [QuotaID: [Member]]) {

@@ -38,11 +38,12 @@ extension SchedulerExtender {
         let outcome: Result<(AdmissionDecision, resolvable: Bool), QuotaError> = assumed.withLock { a in
             a.release(uid: uid)  // back in filter: its last attempt failed
             a.expire(now: now, timeout: timeout)
-            let (quotas, counted) = snapshot(excluding: uid, assumedNow: a)
+            let base = baseUsage()
             do throws(QuotaError) {
-                let usage = try QuotaUsage(quotas: quotas, pods: counted, rates: rates, rule: .admission)
+                let usage = try base.usage.get().adding(a.podsCounted(except: uid), rates: rates, rule: .admission)
                 let decision = try usage.admit(try rates.charge(of: pod), namespace: pod.metadata.namespace ?? "")
                 if case .rejected = decision {
+                    let (quotas, counted) = snapshot(excluding: uid, assumedNow: a)
                     let preemption = try QuotaPreemption(quotas: quotas, pods: counted, rates: rates, preemptor: pod)
                     return .success((decision, preemption.canBeAdmittedByPreemption))
                 }

@@ -28,6 +28,23 @@ public final class SchedulerExtender: Sendable {
     let clock: any KubeClock
     let logger: Logger
     let assumed = Mutex(AssumedRequests())
+    /// The usage of the bound pods, computed once and kept until a pod or quota change can move it
+    /// (``observe(_:)``, ``invalidateUsage()``): a `filter` then costs the assumed pods and the
+    /// quotas, not every pod of the cluster.
+    let base = Mutex(CachedUsage())
+
+    struct CachedUsage: Sendable {
+        /// Bumped by every invalidation, so a computation that raced with one is not kept.
+        var generation = 0
+        var usage: BaseUsage?
+    }
+
+    struct BaseUsage: Sendable {
+        var quotas: QuotaSet
+        /// The pods that count (bound, not terminated, chargeable), and those outside every quota.
+        var counted: [Pod]
+        var usage: Result<QuotaUsage, QuotaError>
+    }
 
     public init(
         pods: Store<Pod> = Store(indexes: [.byNamespace, .byNodeName]),
@@ -62,8 +79,10 @@ public final class SchedulerExtender: Sendable {
         }
     }
 
-    /// Releases assumed requests of pods the watch shows bound, terminal or deleted.
+    /// Takes in pod changes the pod cache has applied: releases assumed requests of pods seen bound,
+    /// terminal or deleted, and drops the cached usage when a change can move it.
     public func observe(_ changes: [StoreChange<Pod>]) {
+        if changes.contains(where: Self.movesUsage) { invalidateUsage() }
         assumed.withLock { a in
             for change in changes {
                 switch change {
@@ -72,6 +91,38 @@ public final class SchedulerExtender: Sendable {
                 }
             }
         }
+    }
+
+    /// Drops the cached usage; the quota watchers call it on every change.
+    public func invalidateUsage() {
+        base.withLock { c in
+            c.generation += 1
+            c.usage = nil
+        }
+    }
+
+    /// Whether a pod change can move the usage: a pod starting or stopping to count
+    /// (``UsageRule/admission``), or a counted pod's spec (requests, priority) changing.
+    static func movesUsage(_ change: StoreChange<Pod>) -> Bool {
+        switch change {
+        case .deleted(let pod): return UsageRule.admission.counts(pod)
+        case .applied(let new, let old):
+            let counts = UsageRule.admission.counts(new)
+            guard let old else { return counts }
+            return counts != UsageRule.admission.counts(old) || (counts && (old.spec != new.spec || old.metadata.creationTimestamp != new.metadata.creationTimestamp))
+        }
+    }
+
+    /// The cached usage of the bound pods, computed when missing.
+    func baseUsage() -> BaseUsage {
+        let (cached, generation) = base.withLock { ($0.usage, $0.generation) }
+        if let cached { return cached }
+        let (quotas, counted) = QuotaInputs.admission(
+            pods: pods.list(), elastic: elasticQuotas.list(), composite: compositeQuotas.list(), rates: rates, logger: logger)
+        let usage = Result { () throws(QuotaError) -> QuotaUsage in try QuotaUsage(quotas: quotas, pods: counted, rates: rates, rule: .admission) }
+        let fresh = BaseUsage(quotas: quotas, counted: counted, usage: usage)
+        base.withLock { c in if c.generation == generation { c.usage = fresh } }
+        return fresh
     }
 
     /// Why a pod in a request cannot be judged, or `nil`.
@@ -84,9 +135,8 @@ public final class SchedulerExtender: Sendable {
     /// The quotas and the pods that count now, without the pod with `uid` (it is the one asking).
     /// Call with the assumed lock held (`assumedNow`).
     func snapshot(excluding uid: String, assumedNow: AssumedRequests) -> (quotas: QuotaSet, pods: [Pod]) {
-        QuotaInputs.admission(
-            pods: pods.list { $0.metadata.uid != uid } + assumedNow.podsCounted(except: uid), elastic: elasticQuotas.list(),
-            composite: compositeQuotas.list(), rates: rates, logger: logger)
+        let base = baseUsage()
+        return (base.quotas, base.counted.filter { $0.metadata.uid != uid } + assumedNow.podsCounted(except: uid))
     }
 }
 

@@ -9,7 +9,8 @@ import Prometheus
 import ServiceLifecycle
 
 /// Keeps the extender's caches: watches pods, nodes, ElasticQuotas and CompositeElasticQuotas,
-/// and releases assumed requests as pods are seen bound or deleted. Runs until graceful shutdown.
+/// releases assumed requests as pods are seen bound or deleted, and drops the cached usage when a
+/// pod or quota change can move it. Runs until graceful shutdown.
 /// Every replica does it; the extender needs no leadership (only the leading kube-scheduler of its
 /// pod calls it).
 public struct SchedulerExtenderService: Service {
@@ -29,8 +30,8 @@ public struct SchedulerExtenderService: Service {
         let watchers: [any Service] = [
             Watcher(api: client.resource(Pod.self), store: ext.pods, clock: clock, logger: logger) { ext.observe($0) },
             Watcher(api: client.resource(Node.self), store: ext.nodes, clock: clock, logger: logger),
-            Watcher(api: client.resource(ElasticQuota.self), store: ext.elasticQuotas, clock: clock, logger: logger),
-            Watcher(api: client.resource(CompositeElasticQuota.self), store: ext.compositeQuotas, clock: clock, logger: logger),
+            Watcher(api: client.resource(ElasticQuota.self), store: ext.elasticQuotas, clock: clock, logger: logger) { _ in ext.invalidateUsage() },
+            Watcher(api: client.resource(CompositeElasticQuota.self), store: ext.compositeQuotas, clock: clock, logger: logger) { _ in ext.invalidateUsage() },
         ]
         await withDiscardingTaskGroup { group in
             for watcher in watchers { group.addTask { try? await cancelWhenGracefulShutdown { try await watcher.run() } } }

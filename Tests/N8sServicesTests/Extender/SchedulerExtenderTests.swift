@@ -25,7 +25,7 @@ struct SchedulerExtenderTests {
         #expect(X.victims(preempted) == ["n1": ["uid-q1-b3"]])
 
         // Two borrowers gone, both owners bound: q1's next pod is refused, and preemption cannot help it.
-        ext.pods.replaceAll(with: Array(borrowers.prefix(2)) + [X.pod("o1", in: "q2", minute: 10), X.pod("o2", in: "q2", minute: 11)])
+        ext.observe(ext.pods.replaceAll(with: Array(borrowers.prefix(2)) + [X.pod("o1", in: "q2", minute: 10), X.pod("o2", in: "q2", minute: 11)]))
         let back = ext.filter(body: try X.filterBody(X.pod("b9", in: "q1", node: nil), nodes: ["n1", "n2"]))
         #expect(back.nodeNames == [])
         #expect(back.failedNodes == nil)
@@ -99,12 +99,12 @@ struct SchedulerExtenderTests {
         ext.observe([.applied(bound, old: second)])
         #expect(ext.assumedUIDs == [])
         #expect(ext.pods.list().count == 1, "the cache has not seen the binding yet")
-        ext.pods.replaceAll(with: [X.pod("a0", in: "a"), bound])
+        ext.observe(ext.pods.replaceAll(with: [X.pod("a0", in: "a"), bound]))
         #expect(ext.filter(body: try X.filterBody(first, nodes: ["n1"])).nodeNames == [])
 
         // Deleted: released.
         let third = X.pod("a3", in: "a", node: nil)
-        ext.pods.replaceAll(with: [X.pod("a0", in: "a")])
+        ext.observe(ext.pods.replaceAll(with: [X.pod("a0", in: "a")]))
         #expect(ext.filter(body: try X.filterBody(third, nodes: ["n1"])).nodeNames == ["n1"])
         #expect(ext.filter(body: try X.filterBody(first, nodes: ["n1"])).nodeNames == [])
         ext.observe([.deleted(third)])
@@ -125,5 +125,44 @@ struct SchedulerExtenderTests {
         let own = X.extender(quotas: [a, b], pods: [X.pod("a0", in: "a", cpu: 1, gb: 20, priority: -1), X.pod("b0", in: "b", cpu: 2)])
         let helped = own.filter(body: try! X.filterBody(X.pod("a1", in: "a", cpu: 1, gb: 10, node: nil), nodes: ["n1"]))
         #expect(helped.failedNodes?.keys.sorted() == ["n1"])
+    }
+
+    @Test("the usage is cached until a pod or quota change can move it")
+    func cachedUsage() {
+        let a = X.quota("a", min: X.cpu(2), max: X.cpu(2))
+        let a0 = X.pod("a0", in: "a")
+        let ext = X.extender(quotas: [a], pods: [a0])
+        let pending = X.pod("a1", in: "a", node: nil)
+        #expect(ext.filter(body: try! X.filterBody(pending, nodes: ["n1"])).nodeNames == ["n1"])
+        #expect(ext.base.withLock { $0.usage != nil })
+
+        // A status change of a counted pod does not move the usage: the cache stays.
+        var heartbeat = a0
+        heartbeat.status?.conditions = [PodCondition(type: "Ready", status: "True")]
+        ext.observe(ext.pods.replaceAll(with: [heartbeat]))
+        #expect(ext.base.withLock { $0.usage != nil })
+
+        // Another pod bound: counted at once (a1 is still held as assumed, a2 is refused).
+        ext.observe(ext.pods.replaceAll(with: [heartbeat, X.pod("b0", in: "a", minute: 1)]))
+        #expect(ext.base.withLock { $0.usage == nil })
+        #expect(ext.filter(body: try! X.filterBody(pending, nodes: ["n1"])).nodeNames == [], "a0 and b0 fill max 2")
+
+        // A quota change: the watcher drops the cache.
+        ext.elasticQuotas.replaceAll(with: [X.quota("a", min: X.cpu(3), max: X.cpu(3))])
+        #expect(ext.filter(body: try! X.filterBody(pending, nodes: ["n1"])).nodeNames == [], "not yet told")
+        ext.invalidateUsage()
+        #expect(ext.filter(body: try! X.filterBody(pending, nodes: ["n1"])).nodeNames == ["n1"])
+    }
+
+    @Test("which pod changes move the usage", arguments: [
+        ("a new bound pod", nil, XF.pod("p", in: "a"), true),
+        ("a new pending pod", nil, XF.pod("p", in: "a", node: nil), false),
+        ("bound", XF.pod("p", in: "a", node: nil), XF.pod("p", in: "a"), true),
+        ("a condition", XF.pod("p", in: "a"), { var p = XF.pod("p", in: "a"); p.status?.conditions = [PodCondition(type: "Ready", status: "True")]; return p }(), false),
+        ("finished", XF.pod("p", in: "a"), { var p = XF.pod("p", in: "a"); p.status?.phase = "Succeeded"; return p }(), true),
+        ("resized", XF.pod("p", in: "a"), XF.pod("p", in: "a", cpu: 2), true),
+    ] as [(String, Pod?, Pod, Bool)])
+    func movesUsage(_ label: String, _ old: Pod?, _ new: Pod, _ moves: Bool) {
+        #expect(SchedulerExtender.movesUsage(.applied(new, old: old)) == moves, "\(label)")
     }
 }
