@@ -6,7 +6,7 @@ struct N8s: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "n8s",
         abstract: "Nebulnetes: automatic MIG partitioning and elastic quotas for Kubernetes.",
-        subcommands: [Sim.self, PlanCommand.self, Geometries.self, MigAgent.self, GPUPartitionerCommand.self, OperatorCommand.self]
+        subcommands: [Sim.self, PlanCommand.self, Geometries.self, MigAgent.self, GPUPartitionerCommand.self, OperatorCommand.self, SchedulerExtenderCommand.self]
     )
 }
 

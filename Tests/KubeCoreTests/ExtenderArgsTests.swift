@@ -27,4 +27,20 @@ struct ExtenderArgsTests {
         #expect(args.nodeNames == nil)
         #expect(throws: DecodingError.self) { try KubeJSON.decode(ExtenderArgs.self, from: Data("{}".utf8)) }
     }
+
+    @Test("preemption types: victims by UID in any key case; the answer in capitalised keys")
+    func preemption() throws {
+        let json = #"{"pod": {"metadata": {"name": "p", "namespace": "ns"}}, "nodenametometavictims": {"n1": {"pods": [{"uid": "u1"}], "numpdbviolations": 1}}}"#
+        let args = try KubeJSON.decode(ExtenderPreemptionArgs.self, from: Data(json.utf8))
+        #expect(args.nodeNameToMetaVictims?["n1"] == ExtenderMetaVictims(pods: [ExtenderMetaPod(uid: "u1")], numPDBViolations: 1))
+        #expect(args.nodeNameToVictims == nil)
+        let full = #"{"Pod": {"metadata": {"name": "p"}}, "NodeNameToVictims": {"n1": {"Pods": [{"metadata": {"name": "v", "uid": "u2"}}]}}}"#
+        #expect(try KubeJSON.decode(ExtenderPreemptionArgs.self, from: Data(full.utf8)).nodeNameToVictims?["n1"]?.pods.first?.metadata.uid == "u2")
+        let result = ExtenderPreemptionResult(nodeNameToMetaVictims: ["n1": ExtenderMetaVictims(pods: [ExtenderMetaPod(uid: "u1")])])
+        let object = try JSONSerialization.jsonObject(with: KubeJSON.encode(result)) as? [String: [String: [String: Any]]]
+        #expect(object?.keys.sorted() == ["NodeNameToMetaVictims"])
+        #expect((object?["NodeNameToMetaVictims"]?["n1"]?["Pods"] as? [[String: String]]) == [["UID": "u1"]])
+        #expect(object?["NodeNameToMetaVictims"]?["n1"]?["NumPDBViolations"] as? Int == 0)
+        #expect(throws: DecodingError.self) { try KubeJSON.decode(ExtenderMetaPod.self, from: Data("{}".utf8)) }
+    }
 }

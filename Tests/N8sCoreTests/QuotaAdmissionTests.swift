@@ -47,11 +47,7 @@ struct QuotaAdmissionTests {
 
     @Test("fair share: the worked example of docs/quotas.md")
     func workedExample() throws {
-        let a = F.elastic("a", in: "a", min: F.gb(40))
-        let b = F.elastic("b", in: "b", min: F.gb(20))
-        let c = F.elastic("c", in: "c", min: F.gb(20))
-        let pods = [F.pod("a1", in: "a", F.mig10(30)), F.pod("b1", in: "b", F.mig10(20)), F.pod("b2", in: "b", F.mig10(10), createdAt: 1),
-                    F.pod("b3", in: "b", F.mig10(10), createdAt: 5)]
+        let (a, b, c, pods) = F.workedExample()
         let usage = try F.usage([a, b, c], pods)
         // Σmin = 80; unused min: a 10, b 0, c 20 → 30. Shares: a 40/80×30 = 15, b and c 20/80×30 = 7.5.
         let shares = try usage.fairShares()

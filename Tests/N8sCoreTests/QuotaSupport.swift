@@ -38,4 +38,12 @@ enum QuotaFixtures {
 
     static let gpuMemory = QuotaNames.gpuMemory
     static func gb(_ n: Int) -> [String: Quantity] { [gpuMemory: Quantity(n)] }
+
+    /// docs/quotas.md's worked example: `a` (min 40) runs 30 GB; `b` (min 20) runs 20, 10 and 10 GB
+    /// (`b3` the newest); `c` (min 20) is idle.
+    static func workedExample() -> (a: Quota, b: Quota, c: Quota, pods: [Pod]) {
+        (elastic("a", in: "a", min: gb(40)), elastic("b", in: "b", min: gb(20)), elastic("c", in: "c", min: gb(20)),
+         [pod("a1", in: "a", mig10(30)), pod("b1", in: "b", mig10(20)), pod("b2", in: "b", mig10(10), createdAt: 1),
+          pod("b3", in: "b", mig10(10), createdAt: 5)])
+    }
 }

@@ -31,8 +31,13 @@ extension QuotaUsage {
     /// borrowing pod of a quota within its own share may preempt its over-quota pods (docs/design.md
     /// section 6). Returns the resources where it does.
     public func resourcesOverFairShare(_ quota: QuotaID) throws(QuotaError) -> [String] {
-        let shares = try fairShares()[quota] ?? [:]
-        return try borrowed(by: quota).filter { $0.value > (shares[$0.key] ?? .zero) }.map(\.key).sorted()
+        try resourcesOverFairShare(quota, shares: fairShares())
+    }
+
+    /// ``resourcesOverFairShare(_:)`` with the shares computed once (``fairShares()``), for many quotas.
+    public func resourcesOverFairShare(_ quota: QuotaID, shares: [QuotaID: [String: Quantity]]) throws(QuotaError) -> [String] {
+        let own = shares[quota] ?? [:]
+        return try borrowed(by: quota).filter { $0.value > (own[$0.key] ?? .zero) }.map(\.key).sorted()
     }
 
     /// `min × unused / totalMin`, rounded down; 0 when `totalMin` is 0. Negative inputs count as 0.

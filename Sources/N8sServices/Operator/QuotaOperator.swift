@@ -92,19 +92,12 @@ public final class QuotaOperator: Sendable {
         let ceqs = compositeQuotas.list()
         let quotas = QuotaSet(elastic: eqs, composite: ceqs)
         let allPods = pods.list()
-        var uncountable: Set<QuotaID> = []
-        var counted: [Pod] = []
-        for pod in allPods {
-            if UsageRule.running.counts(pod), let quota = quotas.quota(of: pod) {
-                do { _ = try rates.charge(of: pod) } catch {
-                    uncountable.insert(quota.id)
-                    logger.warning("pod not counted: its requests cannot be charged", metadata: [
-                        "k8s.namespace": "\(pod.metadata.namespace ?? "")", "k8s.name": "\(pod.name)", "quota": "\(quota.id)", "error": "\(error)",
-                    ])
-                    continue
-                }
-            }
-            counted.append(pod)
+        let (counted, refused) = QuotaUsage.chargeable(allPods, quotas: quotas, rates: rates, rule: .running)
+        let uncountable = Set(refused.map(\.quota))
+        for r in refused {
+            logger.warning("pod not counted: its requests cannot be charged", metadata: [
+                "k8s.namespace": "\(r.pod.metadata.namespace ?? "")", "k8s.name": "\(r.pod.name)", "quota": "\(r.quota)", "error": "\(r.error)",
+            ])
         }
         let usage: QuotaUsage
         let capacities: [ObjectKey: Capacity]

@@ -28,11 +28,8 @@ public struct OperatorConfig: Sendable, Hashable {
 
     /// - Throws: ``OperatorError/invalidConfig(field:reason:)`` naming the first bad setting.
     public func validate() throws(OperatorError) {
-        for (field, port) in [("healthPort", healthPort), ("webhookPort", webhookPort)] where !(0...65_535).contains(port) {
-            throw .invalidConfig(field: field, reason: "must be within 0...65535, got \(port)")
-        }
-        guard (1...10_000).contains(gpuMemoryPerGPU) else {
-            throw .invalidConfig(field: "gpuMemoryPerGPU", reason: "must be within 1...10000 GB, got \(gpuMemoryPerGPU)")
+        if let bad = QuotaSettingRules.badPort([("healthPort", healthPort), ("webhookPort", webhookPort)]) ?? QuotaSettingRules.badGPUMemoryPerGPU(gpuMemoryPerGPU) {
+            throw .invalidConfig(field: bad.field, reason: bad.reason)
         }
         if (webhookCertificatePath == nil) != (webhookKeyPath == nil) {
             throw .invalidConfig(field: webhookCertificatePath == nil ? "webhookCertificatePath" : "webhookKeyPath", reason: "the webhook needs both a certificate and a key file")

@@ -38,20 +38,27 @@ public enum GPUPartitionerProcess {
             let wiring = ReplicaWiring(
                 client: client, leaseName: config.leaseName, leaseNamespace: config.leaseNamespace, identity: identity,
                 component: "n8s-gpu-partitioner", metrics: factory, logger: logger)
+            let pods = Store<Pod>(indexes: [.byNamespace, .byNodeName])
+            let quotaGate = config.quotaChecks
+                ? QuotaAdmissionGate(pods: pods, rates: GPUMemoryRates(catalog: catalog, gpuMemoryPerGPU: config.gpuMemoryPerGPU), clock: client.clock, logger: logger)
+                : nil
             let partitioner = GPUPartitioner(
-                client: client, nodes: Store<Node>(), pods: Store<Pod>(indexes: [.byNamespace, .byNodeName]), config: config,
-                catalog: catalog, recorder: wiring.recorder, metrics: PartitionerMetrics(factory: factory), logger: logger)
+                client: client, nodes: Store<Node>(), pods: pods, config: config,
+                catalog: catalog, recorder: wiring.recorder, quota: quotaGate ?? QuotasOff(), metrics: PartitionerMetrics(factory: factory), logger: logger)
             let service = GPUPartitionerService(partitioner: partitioner, leadership: wiring.leadership, logger: logger)
             let checks = HealthChecks()
             checks.addReadiness("node and pod caches synced") { service.hasSynced }
+            if let quotaGate { checks.addReadiness("quota caches synced") { quotaGate.hasSynced } }
+            let quotaWatchers = (quotaGate?.watchers(client: client, logger: logger) ?? []).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
             let health = HealthServer(port: config.healthPort, checks: checks, registry: registry, logger: logger)
             logger.info("starting", metadata: [
                 "identity": "\(identity)", "lease": "\(config.leaseName)", "catalog.models": "\(catalog.models.count)",
                 "batch.timeout": "\(config.batchWindowTimeoutSeconds)s", "batch.idle": "\(config.batchWindowIdleSeconds)s",
+                "quota.checks": "\(config.quotaChecks)",
             ])
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: wiring.election), .init(service: service), .init(service: health)],
+                    services: [.init(service: wiring.election), .init(service: service), .init(service: health)] + quotaWatchers,
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }

@@ -20,6 +20,7 @@ import Yams
 /// failedPlanRetryMaxSeconds: 1800
 /// catalogOverridePath: /etc/n8s/mig-profiles.yaml
 /// quotaChecks: false
+/// gpuMemoryPerGPU: 32
 /// leaseName: n8s-gpu-partitioner
 /// leaseNamespace: n8s-system
 /// healthPort: 8081
@@ -54,9 +55,12 @@ public struct PartitionerConfig: Sendable, Hashable {
     public var failedPlanRetryMaxSeconds = 1800
     /// MIG catalog override file (schema of `mig-profiles.yaml`); `nil`: the bundled catalog.
     public var catalogOverridePath: String?
-    /// Quota admission of candidates (design.md section 6). Off until the quota work lands; when
-    /// on, candidates are filtered through ``QuotaGate``.
+    /// Quota admission of candidates (design.md section 6): when on, a pending pod is planned for
+    /// only when its quota admits it (``QuotaAdmissionGate``, the scheduler extender's rule).
     public var quotaChecks = false
+    /// With ``quotaChecks``: GB of `n8s.nebuly.ai/gpu-memory` charged per `nvidia.com/gpu`, as the
+    /// scheduler extender's `--gpu-memory-per-gpu`. Default 32.
+    public var gpuMemoryPerGPU = 32
     /// Lease for leader election.
     public var leaseName = "n8s-gpu-partitioner"
     /// Namespace of the lease; `nil`: the client's namespace (in-cluster: the pod's).
@@ -86,6 +90,7 @@ public struct PartitionerConfig: Sendable, Hashable {
         ("failedPlanRetryMaxSeconds", \.failedPlanRetryMaxSeconds, 1...604_800),
         ("unboundAfterAppliedSeconds", \.unboundAfterAppliedSeconds, 1...604_800),
         ("healthPort", \.healthPort, 0...65_535),
+        ("gpuMemoryPerGPU", \.gpuMemoryPerGPU, 1...10_000),
     ] }
 
     /// Parses the YAML text of a config file (an empty file gives the defaults).
@@ -162,9 +167,6 @@ public struct PartitionerConfig: Sendable, Hashable {
             throw .invalidConfig(
                 field: "failedPlanRetryInitialSeconds",
                 reason: "must not exceed failedPlanRetryMaxSeconds (\(failedPlanRetryMaxSeconds)), got \(failedPlanRetryInitialSeconds)")
-        }
-        if quotaChecks {
-            throw .invalidConfig(field: "quotaChecks", reason: "quota checks are not available yet (they come with the elastic quota work); set false")
         }
     }
 }

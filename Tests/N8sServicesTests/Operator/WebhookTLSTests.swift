@@ -40,19 +40,7 @@ struct WebhookTLSTests {
             sink.yield(port)
             sink.finish()
         }
-        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [], logger: quietLogger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            do { try await body(port, dir) } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
+        try await withRunning([server], ready: ports) { port in try await body(port, dir) }
     }
 
     /// POSTs `body` trusting only `ca`; returns the status and body text.
