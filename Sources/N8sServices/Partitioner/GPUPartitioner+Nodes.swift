@@ -155,7 +155,10 @@ extension GPUPartitioner {
 
     /// Adoption (case C31): writes the current layout as spec on nodes that report MIG devices
     /// but have no spec yet, except nodes this step already wrote or that are stalled.
-    func adopt(views: [NodeView], nodes: [Node], skipping written: Set<String>, now: Date) async {
+    /// - Returns: whether a node was adopted, and whether an adoption write was refused.
+    @discardableResult
+    func adopt(views: [NodeView], nodes: [Node], skipping written: Set<String>, now: Date) async -> (adopted: Bool, refused: Bool) {
+        var outcome = (adopted: false, refused: false)
         let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let excluded = excludedNodes(now: now)
         for view in views where !written.contains(view.name) && view.isReady && !view.isCordoned && excluded[view.name] == nil {
@@ -164,14 +167,17 @@ extension GPUPartitioner {
             do {
                 _ = try await client.resource(Node.self).patch(node.name, .json(PlanPatch.build(for: node, gpus: gpus, planID: planID)))
                 state.withLock { $0.acks[view.name] = NodeAck(planID: planID, since: now) }
+                outcome.adopted = true
                 logger.info("adopted the node's current MIG layout as its spec", metadata: ["k8s.name": "\(view.name)", "plan": "\(planID)"])
                 await recorder.record(
                     node, reason: "MigLayoutAdopted",
                     message: "n8s manages this node's MIG layout from now on, starting from the current one: "
                         + gpus.map { "GPU \($0.index): \(Geometries.describe($0.counts))" }.joined(separator: "; "))
             } catch {
+                outcome.refused = true
                 logger.warning("could not adopt node", metadata: ["k8s.name": "\(view.name)", "error": "\(error)"])
             }
         }
+        return outcome
     }
 }

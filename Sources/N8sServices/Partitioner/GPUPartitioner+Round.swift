@@ -17,8 +17,9 @@ extension GPUPartitioner {
     }
 
     /// Plans the batch, writes each changed node, records reservations, Events and metrics.
-    /// - Returns: the nodes written.
-    func planBatch(views: [NodeView], nodes: [Node], pods: [ObjectKey: Pod], now: Date) async -> Set<String> {
+    /// - Returns: the nodes written, and those whose write the API refused (their pods stay
+    ///   candidates; the caller schedules a retry).
+    func planBatch(views: [NodeView], nodes: [Node], pods: [ObjectKey: Pod], now: Date) async -> (written: Set<String>, refused: Set<String>) {
         let (members, nodesVersion) = state.withLock { s in (s.window.members.sorted(), s.nodesVersion) }
         var pending: [PendingPod] = []
         var pendingPods: [Pod] = []
@@ -67,7 +68,7 @@ extension GPUPartitioner {
                 // A failed `test` (422) means the node changed since it was read, or another writer
                 // (a newer leader) planned it: its pods stay candidates for the next batch.
                 refused.insert(change.name)
-                logger.warning("plan refused; its pods stay pending for the next batch", metadata: ["k8s.name": "\(change.name)", "error": "\(error)"])
+                logger.warning("plan refused; its pods stay candidates and are planned again after a backoff", metadata: ["k8s.name": "\(change.name)", "error": "\(error)"])
             }
             layouts[change.name] = Self.layout(of: view, after: change)
         }
@@ -112,7 +113,7 @@ extension GPUPartitioner {
             }
         }
         state.withLock { $0.window.close() }
-        return Set(written.keys)
+        return (Set(written.keys), refused)
     }
 
     /// A node's GPUs as the plan leaves them: changed GPUs get the target layout (instances in use

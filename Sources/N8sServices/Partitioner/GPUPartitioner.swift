@@ -73,6 +73,9 @@ public final class GPUPartitioner: Sendable {
         var conditions: [String: PlannerCondition] = [:]
         /// When to try again a condition write that failed (refused by its `test`s, or an API error).
         var conditionRetryAt: Date?
+        /// Plan or adoption writes refused in a row, and when to reconcile again for them: nothing
+        /// else may change in the cluster to wake the partitioner (the pods stay candidates).
+        var writeRetry: (failures: Int, at: Date)?
         /// Since when each node's agent report and allocatable have disagreed (``Plan/Disagreement``).
         var disagreeingSince: [String: Date] = [:]
         /// Calls of ``reconcile()`` so far.
@@ -170,9 +173,10 @@ public final class GPUPartitioner: Sendable {
             s.window.update(candidates: candidates, now: now)
             return s.window.isDue(at: now)
         }
-        var written: Set<String> = []
-        if due { written = await planBatch(views: views, nodes: allNodes, pods: podsByKey, now: now) }
-        await adopt(views: views, nodes: allNodes, skipping: written, now: now)
+        var batch = (written: Set<String>(), refused: Set<String>())
+        if due { batch = await planBatch(views: views, nodes: allNodes, pods: podsByKey, now: now) }
+        let adoption = await adopt(views: views, nodes: allNodes, skipping: batch.written, now: now)
+        noteWrites(refused: !batch.refused.isEmpty || adoption.refused, accepted: !batch.written.isEmpty || adoption.adopted, now: now)
         return nextAction(now: now)
     }
 
@@ -270,6 +274,7 @@ public final class GPUPartitioner: Sendable {
             if let d = s.window.deadline { times.append(d) }
             for failure in s.failures.values where !failure.isOver { times.append(failure.until) }
             if let retry = s.conditionRetryAt { times.append(retry) }
+            if let retry = s.writeRetry { times.append(retry.at) }
             for since in s.disagreeingSince.values where now < since.addingTimeInterval(PlannerCondition.notAdvertisedGrace.seconds) {
                 times.append(since.addingTimeInterval(PlannerCondition.notAdvertisedGrace.seconds))
             }
@@ -292,6 +297,22 @@ public final class GPUPartitioner: Sendable {
 }
 
 extension GPUPartitioner {
+    /// The wait before reconciling again after refused plan or adoption writes: 2 s doubling to 5 min.
+    static let refusedWriteBackoff = Backoff(initial: .seconds(2), maximum: .seconds(300))
+
+    /// Records the outcome of this step's plan and adoption writes: a refused one schedules a
+    /// reconcile (backing off while they keep failing); all accepted ends the backoff.
+    func noteWrites(refused: Bool, accepted: Bool, now: Date) {
+        state.withLock { s in
+            if refused {
+                let failures = (s.writeRetry?.failures ?? 0) + 1
+                s.writeRetry = (failures, now.addingTimeInterval(Self.refusedWriteBackoff.delay(afterFailures: failures).seconds))
+            } else if accepted || s.writeRetry.map({ now >= $0.at }) == true {
+                s.writeRetry = nil
+            }
+        }
+    }
+
     /// The per-node backoff after failed plans (no jitter: tests on a manual clock know every wait).
     static func failedPlanBackoff(_ config: PartitionerConfig) -> Backoff {
         Backoff(initial: .seconds(config.failedPlanRetryInitialSeconds), maximum: .seconds(config.failedPlanRetryMaxSeconds))

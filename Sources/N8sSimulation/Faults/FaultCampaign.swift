@@ -130,7 +130,8 @@ public enum FaultCampaign {
     ///   `logLevel` already sends the logs to the process's logging, its components' logs at info
     ///   (`trial-<index>.log`).
     public static func trial(
-        _ index: Int, seed: UInt64, catalog: MIGCatalog, timeScale: Double, faults: Bool = true, logLevel: Logger.Level = .critical, dump: String? = nil
+        _ index: Int, seed: UInt64, catalog: MIGCatalog, timeScale: Double, faults: Bool = true, logLevel: Logger.Level = .critical, dump: String? = nil,
+        watch: TrialWatch? = nil
     ) async -> Totals {
         var totals = Totals()
         totals.trials = 1
@@ -145,7 +146,8 @@ public enum FaultCampaign {
         options.logLevel = logLevel
         // With a dump folder, every trial keeps its components' logs (info) in memory, to leave
         // them beside the dump of a trial that does not converge.
-        let log = dump == nil || logLevel <= .info ? nil : TrialLog()
+        let log = dump == nil || logLevel <= .info ? nil : (watch?.log ?? TrialLog())
+        if let watch { options.onStuck = { message in watch.stuck.withLock { $0 = message } } }
         if let log {
             options.logLevel = .info
             options.logHandler = { label, clock in log.handler(label: label, clock: clock) }
@@ -200,7 +202,8 @@ public enum FaultCampaign {
         let warnAfter = Duration.seconds(longest.seconds / timeScale) * 4 + .seconds(30)
         let limit = abandonAfter(timeScale: timeScale)
         @Sendable func watched(_ i: Int) async -> Totals {
-            let work = Task { await trial(i, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults, dump: dump) }
+            let watch = TrialWatch(log: dump == nil ? nil : TrialLog())
+            let work = Task { await trial(i, seed: seed, catalog: catalog, timeScale: timeScale, faults: faults, dump: dump, watch: watch) }
             let warning = Task {
                 try await Task.sleep(for: warnAfter)
                 slow?(i, warnAfter)
@@ -211,7 +214,11 @@ public enum FaultCampaign {
             var hung = Totals()
             hung.trials = 1
             hung.failedRuns = 1
-            hung.problems.append("trial \(i) (seed \(seed)): did not return within \(Int(limit.seconds)) s of real time; left behind")
+            let stuck = watch.stuck.withLock { $0 } ?? "no word from its run"
+            hung.problems.append("trial \(i) (seed \(seed)): did not return within \(Int(limit.seconds)) s of real time; left behind (\(stuck))")
+            if let dump, let log = watch.log {
+                try? Data(log.text.utf8).write(to: URL(fileURLWithPath: dump).appendingPathComponent("trial-\(i).hung.log"))
+            }
             return hung
         }
         await withTaskGroup(of: Totals.self) { group in
@@ -274,6 +281,14 @@ public enum FaultCampaign {
         }
         let list: JSONValue = ["apiVersion": "v1", "kind": "List", "items": .array(items)]
         return try KubeJSON.encode(list)
+    }
+
+    /// What a campaign knows of a running trial: its logs (with a dump folder) and the latest word
+    /// of its run's watchdog.
+    public final class TrialWatch: Sendable {
+        let log: TrialLog?
+        let stuck = Mutex<String?>(nil)
+        init(log: TrialLog?) { self.log = log }
     }
 
     /// Every Event of `sim`, oldest first, one per line (time, object, reason, count, message): the

@@ -44,6 +44,9 @@ public struct SimulationRun: Sendable {
         public var idleLimit: Duration = .seconds(3600)
         /// Log level of the components.
         public var logLevel: Logger.Level = .error
+        /// Told, every few seconds of real time, where a run that takes far longer than it should
+        /// is (the fault campaign names it when it leaves such a trial behind).
+        public var onStuck: (@Sendable (String) -> Void)?
         /// Where the components' logs go (label, the run's clock); `nil`: the process's logging
         /// system (the fault campaign keeps each trial's logs in memory instead).
         public var logHandler: (@Sendable (String, any KubeClock) -> any LogHandler)?
@@ -111,12 +114,23 @@ public struct SimulationRun: Sendable {
 
         let produced = ResultBox()
         let teardown = Teardown()
-        // A run whose end is reached but that does not return is stuck in its teardown: say where.
+        // A run that takes far longer than its simulated span should: say where it is (before its
+        // end: the simulated time reached; after it: what the teardown waits on).
+        let span = Self.span(scenario)
+        let slow = Duration.seconds(span.seconds / scenario.timeScale) * 4 + .seconds(30)
         let watchdog = Task {
+            let started = ContinuousClock.now
             while !Task.isCancelled {
                 try await Task.sleep(for: .seconds(5))
-                guard let (stage, since) = teardown.stuck(after: .seconds(30)) else { continue }
-                logger.critical("the run's end was reached \(Int(since.seconds)) s ago (real time) and its teardown still waits", metadata: ["stage": "\(stage)"])
+                let message: String
+                if let (stage, since) = teardown.stuck(after: .seconds(30)) {
+                    message = "the run's end was reached \(Int(since.seconds)) s ago (real time) and its teardown still waits: \(stage)"
+                } else if !teardown.hasEnded, ContinuousClock.now - started > slow {
+                    message = "the run has taken \(Int((ContinuousClock.now - started).seconds)) s of real time and its simulated clock is at "
+                        + "\(DurationText.format(.seconds(clock.now.timeIntervalSince(start).rounded()))) of \(DurationText.format(span)); running: \(teardown.runningNames)"
+                } else { continue }
+                logger.critical("\(message)")
+                self.options.onStuck?(message)
             }
         }
         defer { watchdog.cancel() }
@@ -366,6 +380,8 @@ final class Teardown: Sendable {
     func stopped(_ component: String) { state.withLock { _ = $0.running.remove(component) } }
     func ending() { state.withLock { $0.endedAt = $0.endedAt ?? .now } }
     func stage(_ text: String) { state.withLock { $0.stage = text } }
+    var hasEnded: Bool { state.withLock { $0.endedAt != nil } }
+    var runningNames: String { state.withLock { $0.running.sorted().joined(separator: ", ") } }
 
     /// The stage, when the end was reached more than `limit` ago (real time).
     func stuck(after limit: Duration) -> (String, Duration)? {

@@ -66,6 +66,32 @@ struct PartitionerAgentTests {
         }
     }
 
+    @Test("a plan write the API refuses is tried again after a backoff, though nothing else in the cluster changes")
+    func refusedPlanWriteRetried() async throws {
+        let clock = ManualClock()
+        try await withSim(clock: clock) { sim, client in
+            _ = try sim.create(Node.self, PartitionerHTTPTests.managed("n1", gpus: [[PFixtures.free("7g.40gb", 0)]]))
+            try sim.submit(PFixtures.pendingPod("p", ["3g.20gb": 1]))
+            // The first two plan writes fail; the pod and the node do not change meanwhile.
+            sim.failNext(2, verb: "patch", resource: "nodes", with: .internalError("etcdserver: request timed out"))
+            let replica = Replica(client: client, clock: clock)
+            let group = replica.group()
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                do {
+                    let ok = await advance(clock, limit: .seconds(120), until: { sim.spec(of: "n1")[specPlan] != "seed-n1" })
+                    #expect(ok, "the plan is written once the API accepts it")
+                }
+                do {
+                    let ok = await advance(clock, until: { sim.events(for: "p").contains { $0.reason == "MigPlanned" } })
+                    #expect(ok)
+                }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
+
     @Test("pods reserved for a node whose agent stops being able to act are released, refunded and told")
     func reservedPodsReleased() async throws {
         let clock = ManualClock()
