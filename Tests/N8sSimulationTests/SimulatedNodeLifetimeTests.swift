@@ -48,6 +48,23 @@ struct SimulatedNodeLifetimeTests {
         #expect(node.nvml.gpus[0].instances.allSatisfy { $0.computeInstances.allSatisfy { $0.processes == 0 } })
     }
 
+    @Test("a reboot fails the node's pods even when a status write loses a race (409), as the kubelet retries")
+    func rebootRetriesConflicts() throws {
+        let (sim, node, clock) = try Self.started()
+        var pod = WorkloadPod(name: "p", arrival: .zero, end: .never, resources: ["nvidia.com/mig-1g.10gb": Quantity(1)]).pod()
+        pod.spec.nodeName = "n"
+        _ = try sim.create(Pod.self, pod)
+        try node.step()
+        clock.advance(by: .seconds(3))
+        try node.step()
+        #expect(sim.pod("p")?.status?.phase == "Running")
+        sim.failNext(2, verb: "update", resource: "pods/status", with: .conflict("pods", "p"))
+        try node.reboot(now: clock.now)
+        #expect(sim.pod("p")?.status?.phase == "Failed")
+        #expect(sim.pod("p")?.status?.reason == SimulatedNode.rebootReason)
+        #expect(node.assignments.isEmpty)
+    }
+
     @Test("a pod removed at once frees its devices on the node")
     func forceDeleted() throws {
         let (sim, node, _) = try Self.started()

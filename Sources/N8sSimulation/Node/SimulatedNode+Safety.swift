@@ -70,15 +70,27 @@ extension SimulatedNode {
     }
 
     /// Stops a pod on the node: phase `Failed` with `reason` and `message`, not ready, its devices freed.
+    ///
+    /// The status is written on the pod as stored now; a write lost to another writer (409) is
+    /// read and made again, as the kubelet's status manager does, and a pod already gone needs none.
     func fail(_ pod: Pod, reason: String, message: String, now: Date) throws(APIStatus) {
-        var failed = (try? sim.get(Pod.self, namespace: pod.metadata.namespace, name: pod.name)) ?? pod
-        var status = pod.status ?? PodStatus()
-        status.phase = "Failed"
-        status.reason = reason
-        status.message = message
-        status.conditions = [PodCondition(type: "Ready", status: "False", reason: "PodFailed", lastTransitionTime: now)]
-        failed.status = status
-        _ = try sim.update(failed, subresource: "status")
+        for attempt in 1...10 {
+            do {
+                var failed = try sim.get(Pod.self, namespace: pod.metadata.namespace, name: pod.name)
+                var status = failed.status ?? PodStatus()
+                status.phase = "Failed"
+                status.reason = reason
+                status.message = message
+                status.conditions = [PodCondition(type: "Ready", status: "False", reason: "PodFailed", lastTransitionTime: now)]
+                failed.status = status
+                _ = try sim.update(failed, subresource: "status")
+                break
+            } catch where error.code == 404 {
+                break
+            } catch where error.code == 409 && attempt < 10 {
+                continue
+            }
+        }
         release(pod)
     }
 

@@ -147,7 +147,9 @@ extension SimulatedNode {
         let onNode = FieldSelector([.init(field: "spec.nodeName", value: name)])
         for pod in try sim.list(Pod.self, fieldSelector: onNode) where !(pod.status?.isTerminal ?? false) {
             if pod.metadata.namespace == s.pluginNamespace, Self.selector(s.pluginLabels).matches(pod.metadata.labels ?? [:]) {
-                _ = try sim.delete(Pod.self, namespace: pod.metadata.namespace, name: pod.name, options: DeleteOptions(gracePeriodSeconds: 0))
+                do {
+                    _ = try sim.delete(Pod.self, namespace: pod.metadata.namespace, name: pod.name, options: DeleteOptions(gracePeriodSeconds: 0))
+                } catch where error.code == 404 {}
                 continue
             }
             try fail(pod, reason: Self.rebootReason, message: "the node rebooted; every container on it stopped", now: now)
