@@ -25,9 +25,8 @@ import N8sCore
 ///   memory; durations keep the trace's scale;
 /// - CPU and memory are the trace's median per GPU (``cpuMilliPerGPU``, ``memoryMiBPerGPU``)
 ///   times the pod's share of a GPU's memory;
-/// - the run ends an hour after the last arrival: a pod of 8 whole GPUs waits for a whole node to
-///   drain (about half an hour here), and an end closer to the last arrivals would measure the
-///   end rather than the partitioning.
+/// - the run ends an hour after the last arrival, so late pods have time to be placed (a pod of 8
+///   whole GPUs needs a whole node to drain, which long-running pods can prevent for hours).
 public enum DefaultScenario {
     // MARK: Trace statistics (see the command above)
 
