@@ -295,7 +295,7 @@ public enum FaultCampaign {
     /// components' decisions as an operator would read them with `kubectl get events`.
     static func eventLog(_ sim: KubeSim) -> String {
         let events = ((try? sim.list(Event.self)) ?? []).map { e -> (Date, String) in
-            let time = e.lastTimestamp ?? e.metadata.creationTimestamp ?? .distantPast
+            let time = e.latestTime
             let object = "\(e.involvedObject.kind ?? "")/\(e.involvedObject.name ?? "")"
             return (time, "\(RFC3339.format(time)) \(object) \(e.reason ?? "") ×\(e.count ?? 1): \(e.message ?? "")")
         }

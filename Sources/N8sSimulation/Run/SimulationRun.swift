@@ -254,8 +254,7 @@ public struct SimulationRun: Sendable {
         var latest: [String: Event] = [:]
         for event in (try? sim.list(Event.self)) ?? [] where event.involvedObject.kind == "Pod" {
             let key = "\(event.involvedObject.namespace ?? "")/\(event.involvedObject.name ?? "")"
-            let time = event.lastTimestamp ?? event.metadata.creationTimestamp ?? .distantPast
-            if let old = latest[key], (old.lastTimestamp ?? old.metadata.creationTimestamp ?? .distantPast) > time { continue }
+            if let old = latest[key], old.latestTime > event.latestTime { continue }
             latest[key] = event
         }
         var out: [String: String] = [:]
@@ -430,4 +429,9 @@ enum ClientPool {
             throw error
         }
     }
+}
+
+extension Event {
+    /// When the event last happened: `lastTimestamp`, else its creation (`distantPast` without either).
+    var latestTime: Date { lastTimestamp ?? metadata.creationTimestamp ?? .distantPast }
 }
