@@ -13,8 +13,10 @@ import Testing
 
 @testable import N8sServices
 
-/// The shared bounded wait, with this suite's 5 s bound and 300 µs pause.
-func eventually(timeout: Duration = .seconds(5), _ condition: @Sendable () async -> Bool) async -> Bool {
+/// The shared bounded wait with a 300 µs pause. The 30 s bound is far above what any condition
+/// needs alone (under a second) because the whole test run shares the machine's cores; a wait
+/// that holds returns at once, so the bound costs nothing when the tests pass.
+func eventually(timeout: Duration = .seconds(30), _ condition: @Sendable () async -> Bool) async -> Bool {
     await TestSupport.eventually(timeout: timeout, every: .microseconds(300), condition)
 }
 

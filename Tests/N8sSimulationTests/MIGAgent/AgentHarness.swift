@@ -75,8 +75,9 @@ struct AgentHarness: Sendable {
         }
     }
 
-    /// Waits (bounded, on the shared clock) until `condition` holds.
-    func waitFor(_ what: String, timeout: Duration = .seconds(120), _ condition: () async throws -> Bool) async throws {
+    /// Waits (bounded, on the shared clock) until `condition` holds. The bound is 30 s of real
+    /// time at the harness's 50× clock: generous, because the whole test run shares two cores.
+    func waitFor(_ what: String, timeout: Duration = .seconds(1500), _ condition: () async throws -> Bool) async throws {
         let start = clock.now
         while !(try await condition()) {
             if clock.elapsed(since: start) > timeout { throw HarnessError(message: "timed out waiting until \(what)") }
