@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
+import KubeCore
 
 /// Devices the kubelet allocated to one pod (PodResources `List`).
 public struct PodDeviceAllocation: Sendable, Hashable {
@@ -36,14 +37,43 @@ public struct PodResourcesClient: PodResourcesSource {
     /// Deadline of one call.
     public var timeout: Duration
 
-    public init(socketPath: String = PodResourcesClient.defaultSocketPath, timeout: Duration = .seconds(10)) {
+    /// Clock of the hard limit (``bounded(_:)``).
+    public var clock: any KubeClock
+
+    public init(socketPath: String = PodResourcesClient.defaultSocketPath, timeout: Duration = .seconds(10), clock: any KubeClock = SystemClock()) {
         self.socketPath = socketPath
         self.timeout = timeout
+        self.clock = clock
+    }
+
+    /// The kubelet's reply did not come within ``timeout`` plus 5 s, gRPC's own deadline included.
+    public struct Stuck: Error, CustomStringConvertible {
+        public var limit: Duration
+        public var description: String { "the PodResources exchange did not end within \(limit); left behind" }
+    }
+
+    /// Runs one whole exchange (connect, call, shut the client down) with a hard limit of
+    /// ``timeout`` plus 5 s, enforced outside gRPC: an exchange still running then is cancelled
+    /// and left behind, and ``Stuck`` is thrown, so the agent treats the kubelet as unreadable
+    /// (it changes nothing) instead of waiting forever.
+    func bounded<T: Sendable>(_ exchange: @escaping @Sendable () async throws -> T) async throws -> T {
+        let limit = timeout + .seconds(5)
+        let work = Task<Result<T, any Error>, Never> {
+            do { return .success(try await exchange()) } catch { return .failure(error) }
+        }
+        guard let outcome = await firstResult(of: work, within: limit, clock: clock) else {
+            try Task.checkCancellation()
+            work.cancel()
+            throw Stuck(limit: limit)
+        }
+        return try outcome.get()
     }
 
     public func list() async throws -> [PodDeviceAllocation] {
-        let response = try await withClient { client in
-            try await client.list(V1_ListPodResourcesRequest(), options: options)
+        let response = try await bounded { [self] in
+            try await withClient { client in
+                try await client.list(V1_ListPodResourcesRequest(), options: options)
+            }
         }
         return Self.allocations(from: response)
     }
@@ -68,8 +98,10 @@ public struct PodResourcesClient: PodResourcesSource {
 
     public func allocatable() async throws -> [String: [String]]? {
         do {
-            let response = try await withClient { client in
-                try await client.getAllocatableResources(V1_AllocatableResourcesRequest(), options: options)
+            let response = try await bounded { [self] in
+                try await withClient { client in
+                    try await client.getAllocatableResources(V1_AllocatableResourcesRequest(), options: options)
+                }
             }
             return Self.devices(from: response)
         } catch let error as RPCError where error.code == .unimplemented {

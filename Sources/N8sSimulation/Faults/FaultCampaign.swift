@@ -247,21 +247,10 @@ public enum FaultCampaign {
         .seconds(longest.seconds / timeScale) * 20 + .seconds(60)
     }
 
-    /// `work`'s value, or `nil` when `limit` of `clock`'s time passes first; `work` is not awaited
-    /// past the limit (a task group would wait for it).
+    /// `work`'s value, or `nil` when `limit` of `clock`'s time passes first (KubeCore's
+    /// ``firstResult(of:within:clock:)``: `work` is not awaited past the limit).
     static func first<T: Sendable>(of work: Task<T, Never>, within limit: Duration, clock: any KubeClock = SystemClock()) async -> T? {
-        let (outcomes, sink) = AsyncStream.makeStream(of: T?.self)
-        let waiting = Task { sink.yield(await work.value) }
-        let timer = Task {
-            do { try await clock.sleep(for: limit) } catch { return }
-            sink.yield(nil)
-        }
-        var iterator = outcomes.makeAsyncIterator()
-        let value = await iterator.next() ?? nil
-        waiting.cancel()
-        timer.cancel()
-        sink.finish()
-        return value
+        await firstResult(of: work, within: limit, clock: clock)
     }
 
     /// The nodes and pods of `sim` as a v1 List (JSON).
