@@ -51,7 +51,7 @@ struct LeaderElectionHTTPTests {
     /// Waits until `sim` has served `count` lease reads to `replica` from now on: proof that it is running and trying.
     static func attempts(_ count: Int, by replica: Replica, on sim: KubeSim) async -> Bool {
         let start = sim.requestCount(verb: "get", resource: "leases", caller: replica.caller)
-        return await eventually(timeout: .seconds(20)) { sim.requestCount(verb: "get", resource: "leases", caller: replica.caller) >= start + count }
+        return await eventually(timeout: .seconds(30)) { sim.requestCount(verb: "get", resource: "leases", caller: replica.caller) >= start + count }
     }
 
     @Test("only the leader reconciles; takeover within the lease on graceful stop and on cut-off; never two leaders")
@@ -66,9 +66,9 @@ struct LeaderElectionHTTPTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await monitor.watch { [a, b, c] } }
                 group.addTask { try await a.group.run() }
-                #expect(await eventually(timeout: .seconds(10)) { a.leadership.isLeading })
+                #expect(await eventually(timeout: .seconds(30)) { a.leadership.isLeading })
                 group.addTask { try await b.group.run() }
-                #expect(await eventually(timeout: .seconds(10)) { activity.count("a") >= 10 })
+                #expect(await eventually(timeout: .seconds(30)) { activity.count("a") >= 10 })
                 #expect(await Self.attempts(3, by: b, on: sim))
                 #expect(!b.leadership.isLeading)
                 #expect(activity.count("b") == 0, "a replica that does not lead never reconciles")
@@ -76,11 +76,11 @@ struct LeaderElectionHTTPTests {
                 // Graceful stop: a releases the lease; b takes over on its next try.
                 var started = Self.clock.now
                 await a.group.triggerGracefulShutdown()
-                #expect(await eventually(timeout: .seconds(10)) { b.leadership.isLeading })
+                #expect(await eventually(timeout: .seconds(30)) { b.leadership.isLeading })
                 let graceful = Self.clock.elapsed(since: started)
                 // Within the lease duration, plus slack for a loaded machine (5× real time).
                 #expect(graceful <= .seconds(15) + .seconds(10), "graceful takeover after \(graceful)")
-                #expect(await eventually(timeout: .seconds(10)) { activity.count("b") >= 10 })
+                #expect(await eventually(timeout: .seconds(30)) { activity.count("b") >= 10 })
 
                 // Cut-off: every request of b fails; b steps down at its renew deadline, c takes over
                 // once the lease it saw renewed last has run out.
@@ -88,13 +88,13 @@ struct LeaderElectionHTTPTests {
                 #expect(await Self.attempts(2, by: c, on: sim))
                 started = Self.clock.now
                 sim.cutOff(b.caller)
-                #expect(await eventually(timeout: .seconds(10)) { c.leadership.isLeading })
+                #expect(await eventually(timeout: .seconds(30)) { c.leadership.isLeading })
                 let cutOff = Self.clock.elapsed(since: started)
                 #expect(!b.leadership.isLeading)
                 // Lease 15 s + one retry period 2 s, plus slack: at 5× real time, a second of
                 // scheduling delay on a loaded 2-core machine is 5 simulated seconds.
                 #expect(cutOff >= .seconds(10) && cutOff <= .seconds(15) + .seconds(2) + .seconds(10), "takeover after a cut-off after \(cutOff)")
-                #expect(await eventually(timeout: .seconds(10)) { activity.count("c") >= 10 })
+                #expect(await eventually(timeout: .seconds(30)) { activity.count("c") >= 10 })
 
                 await b.group.triggerGracefulShutdown()
                 await c.group.triggerGracefulShutdown()
